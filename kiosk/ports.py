@@ -1,0 +1,114 @@
+"""The ports the core needs. Protocols only: devices/ implements them, kiosk/fakes.py has
+in-memory (and file-backed, crash-surviving) fakes for tests."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, Sequence
+
+from .card import CardCredit, CardSnapshot, CreditOutcome, CreditProof
+from .receipt import Receipt
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Aware local datetime."""
+        ...
+
+
+class CardSession(Protocol):
+    """One inserted card, through its profile. Every call raises CardAbsent / CardPulled
+    when the card is gone, never guesses."""
+
+    def read(self) -> CardSnapshot: ...
+
+    def write_credit(self, credit: CardCredit) -> CreditProof:
+        """Apply the credit iff the card still shows credit.counter_before, then read back.
+        Raises CardWriteFailed when the card verifiably does not carry it, CardPulled when
+        the outcome is unknown."""
+        ...
+
+    def check_credit(self, credit: CardCredit) -> tuple[CreditOutcome, CreditProof | None]:
+        """The oracle: does the card carry this credit? Never writes."""
+        ...
+
+    def offline_quota_fen(self) -> int | None:
+        """What the SAM still allows offline (CPU cards); None when not limited."""
+        ...
+
+
+class PaymentMethod(enum.Enum):
+    CASH = "cash"
+    QR = "qr"
+    BANK = "bank"
+
+
+class ElectronicPayment(Protocol):
+    """QR / bank card. All calls idempotent on txn_id."""
+
+    method: PaymentMethod
+
+    def charge(self, txn_id: str, amount_fen: int) -> str:
+        """Returns the provider's reference once paid; raises PaymentError."""
+        ...
+
+    def charged_fen(self, txn_id: str) -> int:
+        """The oracle: what the provider holds for this txn (net of refunds)."""
+        ...
+
+    def refund(self, txn_id: str, amount_fen: int) -> str: ...
+
+
+class CashAcceptor(Protocol):
+    """A bill acceptor with escrow. `stacked_counter` is the oracle: it moves by one for
+    every note the acceptor has stacked, ever."""
+
+    def enable(self, max_note_fen: int) -> None: ...
+
+    def inhibit(self) -> None: ...
+
+    def escrow(self) -> int | None:
+        """Denomination (fen) of the note waiting in escrow, if any."""
+        ...
+
+    def stack(self) -> int:
+        """Stack the escrowed note; returns the new stacked counter."""
+        ...
+
+    def return_escrow(self) -> None: ...
+
+    def stacked_counter(self) -> int: ...
+
+
+class PrinterState(enum.Enum):
+    OK = "ok"
+    PAPER_NEAR_END = "paper_near_end"
+    PAPER_OUT = "paper_out"
+    COVER_OPEN = "cover_open"
+    OFFLINE = "offline"
+
+
+class ReceiptPrinter(Protocol):
+    def status(self) -> PrinterState: ...
+
+    def print_receipt(self, receipt: Receipt) -> None:
+        """Raises PrinterError (PaperOut) when the receipt did not come out whole."""
+        ...
+
+
+@dataclass(frozen=True)
+class UploadRow:
+    kiosk_id: str
+    seq: int
+    txn_id: str
+    kind: str
+    body: str  # canonical JSON
+    prev_hash: str
+    row_hash: str
+
+
+class Server(Protocol):
+    def upload(self, rows: Sequence[UploadRow]) -> list[int]:
+        """Returns the seqs the server has stored (now or before)."""
+        ...

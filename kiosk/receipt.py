@@ -1,0 +1,35 @@
+"""Receipt content, built from a journal row. Pure data: the printer adapter lays it out."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class TierLine:
+    tier: int  # 1-based
+    volume_units: int
+    price: str  # Decimal as string, yuan per m3
+    cost_fen: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    utility_name: str
+    kiosk_id: str
+    txn_id: str
+    seq: int  # journal sequence number of the purchase
+    time: datetime
+    card_serial_masked: str
+    customer_masked: str
+    volume_units: int
+    amount_paid_fen: int
+    cost_fen: int
+    remainder_fen: int  # kept as account credit
+    tiers: tuple[TierLine, ...]
+    payment_method: str  # "cash" | "qr" | "bank"
+    tariff_version: int
+    offline: bool  # "offline, to be synced"
+    verify_code: str  # carried in the QR; the server can check it
+    reprint_count: int = 0  # > 0: 重打 / DUPLICATE n
+    extra_lines: tuple[str, ...] = field(default=())
