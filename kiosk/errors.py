@@ -110,3 +110,56 @@ class PaperOut(PrinterError):
 
 class OutOfService(KioskError):
     code = "S001"
+
+
+# --- cash (bill acceptor) -------------------------------------------------------
+# Appended for devices/cash. `data` carries what the technician log and the UI need:
+# e.g. denomination_fen, cctalk_code, stacked_counter, stage.
+class CashError(KioskError):
+    code = "N000"
+
+
+class AcceptorUnreachable(CashError):
+    """No (valid) answer from the bill acceptor: cable, power, wrong port or address."""
+
+    code = "N001"
+
+
+class AcceptorFault(CashError):
+    """The acceptor answered but cannot work: stacker removed/full/faulty, a setting did
+    not stick, or the outcome of a stack is not certain (see data)."""
+
+    code = "N002"
+
+
+class NoteRejected(CashError):
+    """The note was not accepted and was given back to the resident (validation failed,
+    denomination not enabled, master inhibit, pulled back)."""
+
+    code = "N003"
+
+
+class NoteSuspect(CashError):
+    """A fraud attempt (opto/string/tamper) was detected; the note was refused."""
+
+    code = "N004"
+
+
+class NoteJammed(CashError):
+    """A note is stuck in the acceptor; `data['stage']` is 'transport' or 'stacker'.
+    The stacked counter in `data` is the oracle for whether it was counted."""
+
+    code = "N005"
+
+
+class EscrowLost(CashError):
+    """Asked to stack, but no note is in escrow any more (returned, timed out, power cycle).
+    Nothing was stacked: `data['stacked_counter']` is unchanged."""
+
+    code = "N006"
+
+
+class CashEventsLost(CashError):
+    """The acceptor's event counter jumped by more than its 5-event buffer holds."""
+
+    code = "N007"
