@@ -163,3 +163,27 @@ class CashEventsLost(CashError):
     """The acceptor's event counter jumped by more than its 5-event buffer holds."""
 
     code = "N007"
+
+
+# --- receipt printer (devices/printer) ----------------------------------------------
+class PrinterUnreachable(PrinterError):
+    """The printer cannot be opened (connection refused, no such USB device or port)."""
+
+    code = "R003"
+
+
+class PrinterCoverOpen(PrinterError):
+    code = "R004"
+
+
+class PrinterOffline(PrinterError):
+    """The printer answers but is offline (error, feed button) or does not answer at all."""
+
+    code = "R005"
+
+
+class ReceiptIncomplete(PrinterError):
+    """The job was sent but the printer never confirmed it: the connection dropped or the
+    printer stopped mid-receipt for a reason other than paper. Offer a reprint."""
+
+    code = "R006"
