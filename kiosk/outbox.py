@@ -1,0 +1,76 @@
+"""Upload of the outbox: in seq order, in batches; a row is marked sent only after the server
+answered that it stored it. The sync client's jobs (sync/) call `upload_once`."""
+from __future__ import annotations
+
+import logging
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .crashpoints import crash_point, planted
+from .journal import Journal
+from .journal.models import JournalRow, OutboxRow, Purchase
+from .ports import Clock, Server, UploadRow
+from .purchase.ledger import Ledger
+from .purchase.states import Ev, S
+
+logger = logging.getLogger(__name__)
+
+
+def pending_rows(s: Session, limit: int) -> list[UploadRow]:
+    q = (select(JournalRow).join(OutboxRow, OutboxRow.seq == JournalRow.seq)
+         .where(OutboxRow.sent == 0).order_by(JournalRow.seq).limit(limit))
+    return [UploadRow(r.kiosk_id, r.seq, r.txn_id, r.kind, r.body, r.prev_hash, r.row_hash)
+            for r in s.scalars(q)]
+
+
+def _mark_sent(s: Session, seqs: list[int], now: str) -> None:
+    if seqs:
+        s.execute(update(OutboxRow).where(OutboxRow.seq.in_(seqs)).values(sent=1, sent_at=now))
+
+
+def upload_once(journal: Journal, server: Server, clock: Clock, batch: int = 200) -> int:
+    """One batch. Returns how many rows the server confirmed (0: nothing pending)."""
+    rows: list[UploadRow] = journal.call(lambda s: pending_rows(s, batch))
+    if not rows:
+        return 0
+    now = clock.now().isoformat(timespec="milliseconds")
+    if planted("outbox_mark_before_send"):
+        journal.call(lambda s: _mark_sent(s, [r.seq for r in rows], now))
+        crash_point("outbox:marked")
+    crash_point("effect:upload:before")
+    try:
+        stored = server.upload(rows)
+    except Exception as exc:
+        seqs = [r.seq for r in rows]
+
+        def note_error(s: Session) -> None:
+            s.execute(update(OutboxRow).where(OutboxRow.seq.in_(seqs)).values(
+                attempts=OutboxRow.attempts + 1, last_error=str(exc)[:500]))
+
+        journal.call(note_error)
+        raise
+    crash_point("effect:upload:after")
+    ok = sorted(set(stored) & {r.seq for r in rows})
+    ledger = Ledger(journal.kiosk_id)
+    txns = {r.txn_id for r in rows if r.seq in set(ok)}
+
+    def mark(s: Session) -> None:
+        _mark_sent(s, ok, now)
+        s.flush()
+        for txn in txns:
+            p = s.get(Purchase, txn)
+            if p is not None and p.state == S.OUTBOX.value and ledger.all_rows_acked(s, txn):
+                ledger.transition(s, clock.now(), txn, Ev.ACKED)
+
+    journal.call(mark)
+    crash_point("acked")
+    return len(ok)
+
+
+def drain(journal: Journal, server: Server, clock: Clock, batch: int = 200) -> int:
+    total = 0
+    while True:
+        n = upload_once(journal, server, clock, batch)
+        if n == 0:
+            return total
+        total += n

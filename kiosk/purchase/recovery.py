@@ -1,0 +1,158 @@
+"""Start-up recovery, before any new money: every open purchase moves forward by asking the
+oracle of its effect (the acceptor's stacked counter, the provider's charge, the card's
+purchase sequence or ATC), never by repeating an effect blindly."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import Callable, Mapping
+
+from ..card import CreditOutcome
+from ..crashpoints import crash_point, planted
+from ..errors import CardError, OutOfService
+from ..ports import CardSession, CashAcceptor, ElectronicPayment, PaymentMethod
+from .ledger import credit_from_json
+from .service import PurchaseService
+from .states import OPEN, Ev, S
+
+logger = logging.getLogger(__name__)
+
+CardFor = Callable[[str], CardSession | None]
+
+
+@dataclass
+class RecoveryReport:
+    notes_stacked: int = 0
+    notes_returned: int = 0
+    advanced: dict[str, str] = field(default_factory=dict)  # txn -> final state
+
+    @property
+    def review(self) -> list[str]:
+        return [t for t, s in self.advanced.items() if s == S.MANUAL_REVIEW.value]
+
+
+class Recovery:
+    def __init__(self, service: PurchaseService, acceptor: CashAcceptor | None,
+                 payments: Mapping[str, ElectronicPayment], card_for: CardFor) -> None:
+        self.svc = service
+        self.acceptor = acceptor
+        self.payments = payments
+        self.card_for = card_for
+
+    def run(self) -> RecoveryReport:
+        report = RecoveryReport()
+        self._settle_notes(report)
+        opened = self.svc._tx(lambda s: self.svc.ledger.open_purchases(s, OPEN))
+        for p in opened:
+            report.advanced[p.txn_id] = self.advance(p.txn_id).value
+        return report
+
+    def reconcile_card(self, serial: str, session: CardSession) -> list[str]:
+        """A card came in: settle every row of it whose card outcome is not yet known."""
+        waiting = frozenset({S.CARD_PENDING, S.CARD_FAILED, S.MANUAL_REVIEW, S.PAID})
+        rows = self.svc._tx(lambda s: self.svc.ledger.for_card(s, serial, waiting))
+        done = []
+        for p in rows:
+            if p.state == S.MANUAL_REVIEW.value and p.review_reason != "card_outcome_unknown":
+                continue
+            self.advance(p.txn_id, lambda _serial: session)
+            done.append(p.txn_id)
+        return done
+
+    def _settle_notes(self, report: RecoveryReport) -> None:
+        notes = self.svc._tx(self.svc.ledger.open_notes)
+        if not notes:
+            return
+        if self.acceptor is None:
+            raise OutOfService("a note was in escrow and the bill acceptor does not answer")
+        for note in notes:
+            counter = self.acceptor.stacked_counter()
+            stacked = counter > note.counter_before
+            now = self.svc.ctx.clock.now()
+            self.svc._tx(lambda s, n=note.id, st=stacked, c=counter:
+                         self.svc.ledger.note_settled(s, now, n, st, c))
+            if stacked:
+                report.notes_stacked += 1
+            else:
+                report.notes_returned += 1
+
+    def _payment(self, method: str) -> ElectronicPayment | None:
+        return None if method == PaymentMethod.CASH.value else self.payments.get(method)
+
+    def advance(self, txn: str, card_for: CardFor | None = None) -> S:
+        card_for = card_for or self.card_for
+        retried = False
+        while True:
+            p = self.svc.get(txn)
+            state = S(p.state)
+            pay = self._payment(p.method)
+            if state is S.INIT:
+                if p.method == PaymentMethod.CASH.value:
+                    self.svc.finish_payment(txn)
+                else:
+                    if pay is None:
+                        raise OutOfService(f"payment provider {p.method} unavailable for recovery")
+                    charged = pay.charged_fen(txn)
+                    if charged > 0:
+                        self.svc._paid(txn, charged, {"recovered": True})
+                    else:
+                        self.svc._move(txn, Ev.CANCEL, {"recovered": True})
+            elif state is S.PAID:
+                session = card_for(p.card_serial)
+                if session is not None:
+                    self.svc.write_card(txn, session)
+                else:
+                    self.svc.fail_without_credit(txn, pay)
+            elif state in (S.CARD_PENDING, S.MANUAL_REVIEW):
+                if state is S.MANUAL_REVIEW and p.review_reason != "card_outcome_unknown":
+                    return state
+                session = card_for(p.card_serial)
+                if session is None:
+                    if state is S.CARD_PENDING:
+                        self.svc._move(txn, Ev.CARD_UNKNOWN, {"recovered": True},
+                                       review_fen=p.paid_fen, review_reason="card_outcome_unknown")
+                    return S.MANUAL_REVIEW
+                if not self._settle_card(txn, session, state):
+                    return S(self.svc.get(txn).state)
+            elif state is S.CARD_FAILED:
+                session = card_for(p.card_serial)
+                if session is not None and not retried:
+                    retried = True
+                    self.svc.write_card(txn, session)
+                else:
+                    self.svc.fail_without_credit(txn, pay)
+            elif state is S.REFUND_PENDING:
+                self.svc.fail_without_credit(txn, pay)
+            elif state is S.CARD_DONE:
+                self.svc.print_receipt(txn)
+            elif state in (S.RECEIPT_DONE, S.RECEIPT_FAILED, S.REFUNDED, S.CANCELLED):
+                self.svc.close(txn)
+            else:
+                return state
+
+    def _settle_card(self, txn: str, session: CardSession, state: S) -> bool:
+        """Ask the card. Returns False when the outcome stays unknown."""
+        p = self.svc.get(txn)
+        assert p.credit is not None
+        credit = credit_from_json(p.credit)
+        if planted("recovery_blind_rewrite"):
+            snap = session.read()
+            proof = session.write_credit(replace(credit, counter_before=snap.counter))
+            crash_point("effect:card_write:after")
+            self.svc.card_done(txn, proof)
+            return True
+        try:
+            outcome, proof = session.check_credit(credit)
+        except CardError as exc:
+            logger.warning("card outcome of %s still unknown: %s", txn, exc)
+            if state is S.CARD_PENDING:
+                self.svc._move(txn, Ev.CARD_UNKNOWN, {"recovered": True, "reason": exc.code},
+                               review_fen=p.paid_fen, review_reason="card_outcome_unknown")
+            return False
+        if outcome is CreditOutcome.APPLIED:
+            assert proof is not None
+            self.svc.card_done(txn, proof)
+        else:
+            self.svc._move(txn, Ev.CARD_FAILED, {"recovered": True, "reason": "not_applied"},
+                           review_fen=0, review_reason=None)
+        return True

@@ -1,0 +1,400 @@
+"""The purchase flow. Runs on a worker thread (never the GUI thread): every step commits to
+the journal before and after its external effect."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, Sequence
+
+from ..card import CardCredit, CardKind, CardSnapshot, CardTech, CreditProof
+from ..crashpoints import crash_point
+from ..errors import (
+    AmountError, CardBlocked, CardDamaged, CardPulled, CardWriteFailed, MeterNotLoaded,
+    OfflineCapExceeded, PaperOut, PaymentError, PrinterError, SamQuotaExceeded, UnknownCard,
+)
+from ..journal import Journal
+from ..journal.models import Purchase
+from ..masking import mask_customer, mask_serial
+from ..ports import (
+    CardSession, CashAcceptor, Clock, ElectronicPayment, PaymentMethod, PrinterState,
+    ReceiptPrinter,
+)
+from ..pricing import (
+    AmountLimits, Quote, Tariff, parse_tariff, quote_amount, quote_volume, select_tariff,
+    tier_year_usage,
+)
+from ..receipt import Receipt, TierLine
+from .ledger import Ledger, credit_from_json, credit_json, proof_from_json, proof_json
+from .states import Ev, S
+
+logger = logging.getLogger(__name__)
+
+CPU_MAX_BALANCE_FEN = 99_999_999
+PRINTABLE = frozenset({PrinterState.OK, PrinterState.PAPER_NEAR_END})
+
+
+@dataclass
+class KioskContext:
+    kiosk_id: str
+    terminal_no: int
+    journal: Journal
+    clock: Clock
+    printer: ReceiptPrinter
+    tariffs: Sequence[Tariff]
+    utility_name: str = "城市燃气"
+    limits: AmountLimits = field(default_factory=AmountLimits)
+    is_blocked: Callable[[str], bool] = lambda serial: False
+    is_online: Callable[[], bool] = lambda: False
+    receipt_key: bytes = b"receipt-verification"
+
+
+@dataclass(frozen=True)
+class CardCheck:
+    """A card that passed every check before money: what may be sold to it."""
+
+    snapshot: CardSnapshot
+    tariff: Tariff
+    tier_year_start: date
+    used_units: int
+    max_fen: int
+    offline: bool
+
+
+class PurchaseService:
+    def __init__(self, ctx: KioskContext) -> None:
+        self.ctx = ctx
+        self.ledger = Ledger(ctx.kiosk_id)
+
+    # --- helpers -------------------------------------------------------------------
+    def _tx(self, fn: Callable[..., Any]) -> Any:
+        return self.ctx.journal.call(fn)
+
+    def _move(self, txn: str, ev: Ev, data: dict[str, Any] | None = None, **updates: Any) -> Purchase:
+        crash_point(f"before:{ev.value}")
+        now = self.ctx.clock.now()
+        p: Purchase = self._tx(lambda s: self.ledger.transition(s, now, txn, ev, data, **updates))
+        crash_point(f"after:{ev.value}")
+        return p
+
+    def get(self, txn: str) -> Purchase:
+        p: Purchase = self._tx(lambda s: self.ledger.get(s, txn))
+        return p
+
+    # --- 1. the card, before any money ------------------------------------------------------
+    def check_card(self, snap: CardSnapshot, sam_quota_fen: int | None = None) -> CardCheck:
+        if snap.problems:
+            raise CardDamaged("card data damaged: " + ", ".join(snap.problems), problems=snap.problems)
+        if snap.kind not in (CardKind.USER, CardKind.OPEN_ACCOUNT, CardKind.REPLACEMENT):
+            raise UnknownCard("unknown card kind")
+        if self.ctx.is_blocked(snap.serial):
+            raise CardBlocked("card is blocked", serial=snap.serial)
+        if snap.tech is CardTech.IC:
+            rec = snap.record
+            if rec is None:
+                raise CardDamaged("no current purchase record")
+            issued_fresh = rec.seq == 0 and rec.volume_units == 0 and snap.meter is None
+            if not issued_fresh and (snap.meter is None or snap.meter.loaded_seq != rec.seq):
+                raise MeterNotLoaded("insert the card into the meter first",
+                                     card_seq=rec.seq,
+                                     meter_seq=None if snap.meter is None else snap.meter.loaded_seq)
+        now = self.ctx.clock.now()
+        tariff = select_tariff(self.ctx.tariffs, now.date())
+        if snap.tech is CardTech.IC and snap.record is not None:
+            start, used = tier_year_usage(tariff, now.date(), snap.record.tier_year_start,
+                                          snap.record.tier_year_units)
+        else:
+            start, used = tier_year_usage(tariff, now.date(), None, 0)
+        max_fen = self.ctx.limits.max_fen
+        if snap.tech is CardTech.CPU:
+            max_fen = min(max_fen, CPU_MAX_BALANCE_FEN - (snap.balance_fen or 0))
+        offline = not self.ctx.is_online()
+        if offline:
+            day = now.date().isoformat()
+            card_left = self.ctx.limits.offline_per_card_day_fen - self._tx(
+                lambda s: self.ledger.paid_today_offline(s, snap.serial, day))
+            kiosk_left = self.ctx.limits.offline_per_kiosk_fen - self._tx(self.ledger.paid_unacked)
+            max_fen = min(max_fen, card_left, kiosk_left)
+            if max_fen < self.ctx.limits.min_fen:
+                raise OfflineCapExceeded("offline limit reached", left_fen=max(max_fen, 0))
+            if snap.tech is CardTech.CPU and sam_quota_fen is not None:
+                max_fen = min(max_fen, sam_quota_fen)
+                if max_fen < self.ctx.limits.min_fen:
+                    raise SamQuotaExceeded("offline quota of the SAM used up", left_fen=sam_quota_fen)
+        return CardCheck(snap, tariff, start, used, max_fen, offline)
+
+    def quote(self, check: CardCheck, mode: str, value: int) -> Quote:
+        if mode == "amount":
+            q = quote_amount(check.tariff, check.used_units, value)
+            limit_value = value
+        elif mode == "volume":
+            q = quote_volume(check.tariff, check.used_units, value)
+            limit_value = q.cost_fen
+        else:
+            raise AmountError(f"unknown mode {mode!r}")
+        self.ctx.limits.check(limit_value)
+        if limit_value > check.max_fen:
+            raise AmountError("amount above what this card may buy now", limit=check.max_fen)
+        if q.volume_units <= 0:
+            raise AmountError("the amount buys no gas")
+        return q
+
+    # --- 2. begin -----------------------------------------------------------------------
+    def printer_ready(self) -> PrinterState:
+        return self.ctx.printer.status()
+
+    def begin(self, check: CardCheck, mode: str, value: int, method: PaymentMethod,
+              accept_no_receipt: bool = False) -> str:
+        state = self.printer_ready()
+        if state not in PRINTABLE and not accept_no_receipt:
+            raise PaperOut(f"printer not ready: {state.value}", printer=state.value)
+        q = self.quote(check, mode, value)
+        snap = check.snapshot
+        txn = uuid.uuid4().hex
+        data = {
+            "method": method.value, "mode": mode, "requested": value,
+            "card_serial": snap.serial, "card_tech": snap.tech.value,
+            "customer_no": snap.customer_no, "counter_before": snap.counter,
+            "offline": check.offline, "max_fen": check.max_fen,
+            "no_receipt": bool(accept_no_receipt and state not in PRINTABLE),
+            "quote": {
+                "tariff": check.tariff.to_document(), "used_before": check.used_units,
+                "tier_year_start": check.tier_year_start.isoformat(), "requested": q.to_json(),
+                "snapshot": _snapshot_facts(snap), "max_fen": check.max_fen,
+            },
+        }
+        crash_point("before:created")
+        now = self.ctx.clock.now()
+        self._tx(lambda s: self.ledger.create(s, now, txn, data))
+        crash_point("after:created")
+        return txn
+
+    def target_fen(self, txn: str) -> int:
+        p = self.get(txn)
+        return int(json.loads(p.quote)["requested"]["paid_fen"])
+
+    # --- 3a. cash ------------------------------------------------------------------------
+    def take_note(self, txn: str, acceptor: CashAcceptor) -> int:
+        """Handle the note in escrow, if any: commit, then stack. Returns the cash total."""
+        denom = acceptor.escrow()
+        p = self.get(txn)
+        if denom is None:
+            return p.paid_fen
+        qd = json.loads(p.quote)
+        limit = int(qd["requested"]["paid_fen"]) if p.mode == "amount" else int(qd["max_fen"])
+        if p.paid_fen + denom > limit or p.state != S.INIT.value:
+            acceptor.return_escrow()
+            return p.paid_fen
+        counter = acceptor.stacked_counter()
+        crash_point("before:note_escrow")
+        now = self.ctx.clock.now()
+        note_id: int = self._tx(lambda s: self.ledger.note_escrow(s, now, txn, denom, counter))
+        crash_point("after:note_escrow")
+        crash_point("effect:stack:before")
+        after = acceptor.stack()
+        crash_point("effect:stack:after")
+        crash_point("before:note_stacked")
+        now = self.ctx.clock.now()
+        total: int = self._tx(lambda s: self.ledger.note_settled(s, now, note_id, True, after))
+        crash_point("after:note_stacked")
+        return total
+
+    def finish_payment(self, txn: str) -> S:
+        """All the money the resident gives is in: price what it buys (PAID), or CANCEL."""
+        p = self.get(txn)
+        if p.paid_fen == 0:
+            self._move(txn, Ev.CANCEL)
+            self.close(txn)
+            return S.CANCELLED
+        return self._paid(txn, p.paid_fen)
+
+    def _paid(self, txn: str, paid: int, data: dict[str, Any] | None = None) -> S:
+        p = self.get(txn)
+        qd = json.loads(p.quote)
+        tariff = parse_tariff(qd["tariff"])
+        used = int(qd["used_before"])
+        if p.card_tech == CardTech.CPU.value:
+            q = quote_amount(tariff, used, paid)
+            cost, volume = paid, q.volume_units
+        elif p.mode == "volume" and paid >= quote_volume(tariff, used, p.requested).cost_fen:
+            q = quote_volume(tariff, used, p.requested)
+            cost, volume = q.cost_fen, q.volume_units
+        else:
+            q = quote_amount(tariff, used, paid)
+            cost, volume = q.cost_fen, q.volume_units
+        qd["final"] = q.to_json()
+        self._move(txn, Ev.PAID, {"final": qd["final"], **(data or {})}, paid_fen=paid,
+                   cost_fen=cost, volume_units=volume, remainder_fen=paid - cost,
+                   quote=json.dumps(qd))
+        return S.PAID
+
+    # --- 3b. electronic ---------------------------------------------------------------------
+    def pay_electronic(self, txn: str, payment: ElectronicPayment) -> S:
+        amount = self.target_fen(txn)
+        crash_point("effect:charge:before")
+        try:
+            ref = payment.charge(txn, amount)
+        except PaymentError:
+            if payment.charged_fen(txn) == 0:
+                self._move(txn, Ev.CANCEL, {"reason": "payment_failed"})
+                self.close(txn)
+                return S.CANCELLED
+            raise
+        crash_point("effect:charge:after")
+        return self._paid(txn, amount, {"payment_ref": ref})
+
+    # --- 4. the card ------------------------------------------------------------------------
+    def build_credit(self, p: Purchase) -> CardCredit:
+        qd = json.loads(p.quote)
+        snap = qd["snapshot"]
+        used = int(qd["used_before"])
+        tech = CardTech(p.card_tech)
+        return CardCredit(
+            txn_id=p.txn_id, serial=p.card_serial, tech=tech, counter_before=p.counter_before,
+            volume_units=p.volume_units if tech is CardTech.IC else 0,
+            amount_fen=p.cost_fen, balance_before_fen=int(snap.get("balance_fen") or 0),
+            lifetime_units_after=int(snap.get("lifetime_units") or 0) + (
+                p.volume_units if tech is CardTech.IC else 0),
+            tier_year_units_after=used + p.volume_units,
+            tier_year_start=date.fromisoformat(qd["tier_year_start"]),
+            when=self.ctx.clock.now().replace(microsecond=0), terminal=self.ctx.terminal_no,
+        )
+
+    def write_card(self, txn: str, session: CardSession) -> S:
+        p = self.get(txn)
+        credit = credit_from_json(p.credit) if p.credit else self.build_credit(p)
+        self._move(txn, Ev.CARD_PENDING, {"credit": json.loads(credit_json(credit))},
+                   credit=credit_json(credit))
+        crash_point("effect:card_write:before")
+        try:
+            proof = session.write_credit(credit)
+        except CardWriteFailed as exc:
+            self._move(txn, Ev.CARD_FAILED, {"reason": exc.code})
+            return S.CARD_FAILED
+        except CardPulled as exc:
+            self._move(txn, Ev.CARD_UNKNOWN, {"reason": exc.code}, review_fen=p.paid_fen,
+                       review_reason="card_outcome_unknown")
+            return S.MANUAL_REVIEW
+        crash_point("effect:card_write:after")
+        self.card_done(txn, proof)
+        return S.CARD_DONE
+
+    def card_done(self, txn: str, proof: CreditProof) -> None:
+        crash_point("before:card_done")
+        now = self.ctx.clock.now()
+
+        def apply(s: Any) -> None:
+            p = self.ledger.transition(s, now, txn, Ev.CARD_DONE, {"proof": json.loads(proof_json(proof))},
+                                       proof=proof_json(proof), counter_after=proof.counter_after,
+                                       review_fen=0, review_reason=None)
+            self.ledger.record_remainder(s, now, p)
+
+        self._tx(apply)
+        crash_point("after:card_done")
+
+    # --- failure paths --------------------------------------------------------------------
+    def fail_without_credit(self, txn: str, payment: ElectronicPayment | None) -> S:
+        """The card verifiably did not take the credit (or never will): give the money back
+        (electronic) or print a voucher and hold the cash for staff."""
+        p = self.get(txn)
+        if p.method != PaymentMethod.CASH.value:
+            if payment is None:
+                raise PaymentError("no payment provider to refund through")
+            if p.state != S.REFUND_PENDING.value:
+                self._move(txn, Ev.REFUND_PENDING)
+            crash_point("effect:refund:before")
+            ref = payment.refund(txn, p.paid_fen)
+            crash_point("effect:refund:after")
+            self._move(txn, Ev.REFUNDED, {"refund_ref": ref}, refunded_fen=p.paid_fen,
+                       remainder_fen=0, cost_fen=0)
+            self.close(txn)
+            return S.REFUNDED
+        crash_point("effect:voucher:before")
+        printed = self._print(self.voucher(p))
+        crash_point("effect:voucher:after")
+        self._move(txn, Ev.VOUCHER, {"voucher_printed": printed}, review_fen=p.paid_fen,
+                   remainder_fen=0, cost_fen=0, review_reason="cash_not_credited")
+        return S.MANUAL_REVIEW
+
+    # --- 5. receipt, 6. close -----------------------------------------------------------------
+    def print_receipt(self, txn: str) -> S:
+        p = self.get(txn)
+        no_receipt = bool(json.loads(self._created_body(txn)).get("no_receipt"))
+        printed = False if no_receipt else self._print(self.receipt(p))
+        crash_point("effect:print:after")
+        if printed:
+            self._move(txn, Ev.RECEIPT_DONE, receipt_prints=p.receipt_prints + 1)
+            return S.RECEIPT_DONE
+        self._move(txn, Ev.RECEIPT_FAILED, {"reason": "no_paper_chosen" if no_receipt else "printer"})
+        return S.RECEIPT_FAILED
+
+    def _print(self, receipt: Receipt) -> bool:
+        crash_point("effect:print:before")
+        try:
+            self.ctx.printer.print_receipt(receipt)
+            return True
+        except PrinterError as exc:
+            logger.warning("receipt not printed: %s", exc)
+            return False
+
+    def reprint(self, txn: str) -> bool:
+        p = self.get(txn)
+        ok = self._print(self.receipt(p, reprint=True))
+        if ok:
+            now = self.ctx.clock.now()
+            self._tx(lambda s: self.ledger.reprinted(s, now, txn))
+        return ok
+
+    def close(self, txn: str) -> None:
+        p = self.get(txn)
+        if p.state in (S.OUTBOX.value, S.ACKED.value):
+            return
+        self._move(txn, Ev.CLOSED)
+
+    def _created_body(self, txn: str) -> str:
+        from ..journal.models import JournalRow
+
+        p = self.get(txn)
+        row = self._tx(lambda s: s.get(JournalRow, p.created_seq))
+        return str(row.body)
+
+    def receipt(self, p: Purchase, reprint: bool = False) -> Receipt:
+        qd = json.loads(p.quote)
+        final = qd.get("final") or qd["requested"]
+        tiers = tuple(TierLine(t["tier"], t["volume"], t["price"], t["cost_fen"]) for t in final["tiers"])
+        when = self.ctx.clock.now()
+        return Receipt(
+            utility_name=self.ctx.utility_name, kiosk_id=self.ctx.kiosk_id, txn_id=p.txn_id,
+            seq=p.created_seq, time=when, card_serial_masked=mask_serial(p.card_serial),
+            customer_masked=mask_customer(p.customer_no), volume_units=p.volume_units,
+            amount_paid_fen=p.paid_fen, cost_fen=p.cost_fen, remainder_fen=p.remainder_fen,
+            tiers=tiers, payment_method=p.method, tariff_version=int(final["tariff_version"]),
+            offline=bool(p.offline), verify_code=self.verify_code(p),
+            reprint_count=p.receipt_prints if reprint else 0,
+        )
+
+    def voucher(self, p: Purchase) -> Receipt:
+        r = self.receipt(p)
+        from dataclasses import replace
+
+        return replace(r, volume_units=0, cost_fen=0, remainder_fen=0, tiers=(), extra_lines=(
+            "现金凭证 CASH VOUCHER", f"已收现金 {p.paid_fen // 100}.{p.paid_fen % 100:02d} 元，未能写入燃气卡",
+            "请持本凭证到服务柜台办理 Please bring this voucher to the counter"))
+
+    def verify_code(self, p: Purchase) -> str:
+        msg = f"{self.ctx.kiosk_id}|{p.created_seq}|{p.txn_id}|{p.paid_fen}|{p.cost_fen}|{p.volume_units}"
+        mac = hmac.new(self.ctx.receipt_key, msg.encode(), hashlib.sha256).hexdigest()[:16]
+        return f"{self.ctx.kiosk_id}:{p.created_seq}:{p.txn_id}:{mac}"
+
+
+def _snapshot_facts(snap: CardSnapshot) -> dict[str, Any]:
+    return {
+        "serial": snap.serial, "tech": snap.tech.value, "profile": snap.profile,
+        "counter": snap.counter, "balance_fen": snap.balance_fen,
+        "lifetime_units": snap.record.lifetime_units if snap.record else None,
+        "tier_year_units": snap.record.tier_year_units if snap.record else None,
+    }
