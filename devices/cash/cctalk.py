@@ -18,6 +18,8 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
+import serial
+
 from kiosk.errors import AcceptorFault, AcceptorUnreachable
 
 logger = logging.getLogger(__name__)
@@ -149,6 +151,9 @@ class CcTalkBus:
             for attempt in range(self.retries + 1):
                 try:
                     reply = self._exchange(frame)
+                except (serial.SerialException, OSError) as exc:
+                    raise AcceptorUnreachable(f"ccTalk port failed: {exc}", header=header,
+                                              dest=dest, reason=str(exc)) from exc
                 except FrameError as exc:
                     last = str(exc)
                     logger.debug("ccTalk header %d to %d attempt %d: %s", header, dest,

@@ -87,7 +87,7 @@ class CashSimulator:
         server = socketserver.ThreadingTCPServer((host, port), Handler)
         server.daemon_threads = True
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="cash-sim",
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="cash-sim",
                                         daemon=True)
         self._thread.start()
         logger.info("cash simulator listening on %s", self.url)
@@ -151,10 +151,10 @@ class CashSimulator:
         if req.dest not in (self.address, ct.BROADCAST_ADDRESS):
             return None
         with self._lock:
-            if self._drop:
+            result = self._answer(req.header, req.data)
+            if self._drop:  # the command was carried out, its reply is lost on the wire
                 self._drop -= 1
                 return None
-            result = self._answer(req.header, req.data)
             header, data = (ct.NAK, b"") if result is None else (ct.ACK, result)
             reply = ct.encode_frame(req.source, self.address, header, data)
             if self._corrupt:
