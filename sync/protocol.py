@@ -418,37 +418,43 @@ class DownloadPage(_Model):
     version to ask from next time."""
 
     since: int
-    version: int
+    version: int  # ask ?since=version next time
+    more: bool = False  # True: call again at once
     items: list[Any]
 
 
 class TariffPage(_Model):
     since: int
-    version: int
+    version: int  # ask ?since=version next time
+    more: bool = False  # True: call again at once
     items: list[SignedTariff]
 
 
 class AccountPage(_Model):
     since: int
-    version: int
+    version: int  # ask ?since=version next time
+    more: bool = False  # True: call again at once
     items: list[AccountSnapshot]
 
 
 class NoticePage(_Model):
     since: int
-    version: int
+    version: int  # ask ?since=version next time
+    more: bool = False  # True: call again at once
     items: list[Notice]
 
 
 class PendingCreditPage(_Model):
     since: int
-    version: int
+    version: int  # ask ?since=version next time
+    more: bool = False  # True: call again at once
     items: list[PendingCredit]
 
 
 class TicketPage(_Model):
     since: int
-    version: int
+    version: int  # ask ?since=version next time
+    more: bool = False  # True: call again at once
     items: list[Ticket]
 
 
@@ -488,6 +494,17 @@ class QuotaToken(_Model):
     sam_counter: int
     new_quota_fen: int
     mac: str  # hex, for REPLENISH QUOTA: new quota(4) || counter(4) || mac(4)
+
+
+class HeartbeatAck(_Model):
+    server_time: datetime
+    last_seq: int  # highest contiguous seq stored for this kiosk
+
+
+class KioskStatus(_Model):
+    kiosk_id: str
+    last_seq: int
+    server_time: datetime
 
 
 class ErrorBody(_Model):

@@ -1,0 +1,24 @@
+"""Server configuration: where the database and the secrets live."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    db_url: str
+    key_dir: Path  # holds the default key files below
+    signing_key_path: Path | None = None
+    card_keys_path: Path | None = None
+    staff_token: str | None = None  # when set, the console asks ?token= or X-Staff-Token
+    max_skew_s: int = 300
+    nonce_keep_s: int = 3600
+
+    @property
+    def signing_key_file(self) -> Path:
+        return self.signing_key_path or self.key_dir / "tariff-signing-key.pem"
+
+    @property
+    def card_keys_file(self) -> Path:
+        return self.card_keys_path or self.key_dir / "card-keys.json"

@@ -1,0 +1,149 @@
+"""The staff console: server-rendered HTML, no JavaScript. Open help calls, repair tickets,
+kiosk health (paper, cash box, reader, sync lag) and alerts; forms change a ticket's status
+and resolve an alert. When the config has a staff token, pages need ?token= (or the
+X-Staff-Token header) and the forms carry it along."""
+from __future__ import annotations
+
+import html
+import logging
+import secrets
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, quote
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from sync.protocol import TicketKind, TicketStatus
+
+from . import service
+from .state import ServerState
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/console")
+
+CSS = """body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:1.5em}
+td,th{border:1px solid #999;padding:.3em .6em}.bad{background:#fdd}.warn{background:#ffd}"""
+SYNC_LAG_WARN_S = 3600
+
+
+def _check_staff(request: Request, token: str | None) -> str:
+    state: ServerState = request.app.state.server
+    want = state.config.staff_token
+    given = token or request.headers.get("X-Staff-Token") or ""
+    if want is not None and not secrets.compare_digest(want, given):
+        raise HTTPException(401, "staff token required")
+    return given
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _age(then: datetime | None, now: datetime) -> tuple[str, float | None]:
+    then = service.as_utc(then)
+    if then is None:
+        return "never", None
+    secs = (now - then).total_seconds()
+    if secs < 120:
+        return f"{secs:.0f} s", secs
+    if secs < 7200:
+        return f"{secs / 60:.0f} min", secs
+    return f"{secs / 3600:.1f} h", secs
+
+
+def render_dashboard(state: ServerState, token: str) -> str:
+    sf = state.sf
+    now = datetime.now(timezone.utc)
+    q = f"?token={quote(token)}" if token else ""
+    out = [f"<!doctype html><html><head><meta charset='utf-8'><title>Kiosk console</title><style>{CSS}</style></head><body>"]
+    out.append("<h1>Kiosk console</h1>")
+    for kind, title in ((TicketKind.HELP, "Open help calls"), (TicketKind.REPAIR, "Repair tickets")):
+        rows = service.open_tickets(sf, kind)
+        out.append(f"<h2>{title} ({len(rows)})</h2><table id='{kind.value}-tickets'>")
+        out.append("<tr><th>#</th><th>kiosk</th><th>summary</th><th>status</th><th>since</th><th>change</th></tr>")
+        for t in rows:
+            options = "".join(
+                f"<option value='{s.value}'{' selected' if s is t.status else ''}>{s.value}</option>" for s in TicketStatus
+            )
+            out.append(
+                f"<tr class='ticket' data-ticket='{t.ticket_id}'><td>{t.ticket_id}</td><td>{_e(t.kiosk_id)}</td>"
+                f"<td>{_e(t.summary)}</td><td class='status'>{t.status.value}</td><td>{_age(t.created_at, now)[0]}</td>"
+                f"<td><form method='post' action='/console/tickets/{t.ticket_id}/status{q}'>"
+                f"<select name='status'>{options}</select><input name='note' placeholder='note'>"
+                "<button type='submit'>save</button></form></td></tr>"
+            )
+        out.append("</table>")
+    out.append("<h2>Kiosk health</h2><table id='kiosks'><tr><th>kiosk</th><th>paper</th><th>cash box</th>"
+               "<th>reader</th><th>last seq</th><th>sync lag</th><th>last seen</th><th>state</th></tr>")
+    for k in service.kiosks(sf):
+        h = service.health_of(k)
+        paper = h.get("printer", "?")
+        notes, cap = int(h.get("cash_box_notes", 0)), max(1, int(h.get("cash_box_capacity", 1000)))
+        lag_text, lag = _age(k.last_upload_at, now)
+        unsent = h.get("oldest_unsent_at")
+        if unsent:
+            lag_text, lag = _age(datetime.fromisoformat(unsent), now)
+            lag_text = f"oldest unsent {lag_text}"
+        cls = "bad" if paper in ("paper_out", "offline", "cover_open") or h.get("reader") not in (None, "ok") else ""
+        if not cls and ((lag or 0) > SYNC_LAG_WARN_S or notes >= 0.9 * cap or paper == "paper_near_end"):
+            cls = "warn"
+        out.append(
+            f"<tr class='kiosk {cls}' data-kiosk='{_e(k.kiosk_id)}'><td>{_e(k.kiosk_id)}</td><td class='paper'>{_e(paper)}</td>"
+            f"<td class='cash'>{notes}/{cap}</td><td class='reader'>{_e(h.get('reader', '?'))}</td>"
+            f"<td>{k.last_seq}</td><td class='lag'>{_e(lag_text)}</td><td>{_age(k.last_seen_at, now)[0]}</td>"
+            f"<td>{'revoked' if k.revoked else 'active'}</td></tr>"
+        )
+    out.append("</table>")
+    open_alerts = service.alerts(sf)
+    out.append(f"<h2>Alerts ({len(open_alerts)})</h2><table id='alerts'><tr><th>#</th><th>kiosk</th><th>kind</th>"
+               "<th>seq</th><th>detail</th><th>when</th><th></th></tr>")
+    for a in open_alerts:
+        out.append(
+            f"<tr class='alert' data-alert='{a.id}'><td>{a.id}</td><td>{_e(a.kiosk_id)}</td><td class='kind'>{_e(a.kind)}</td>"
+            f"<td>{_e(a.seq)}</td><td>{_e(a.detail)}</td><td>{_age(a.created_at, now)[0]}</td>"
+            f"<td><form method='post' action='/console/alerts/{a.id}/resolve{q}'><button>resolve</button></form></td></tr>"
+        )
+    out.append("</table></body></html>")
+    return "\n".join(out)
+
+
+@router.get("", response_class=HTMLResponse)
+async def dashboard(request: Request, token: str | None = None) -> HTMLResponse:
+    given = _check_staff(request, token)
+    page = await run_in_threadpool(render_dashboard, request.app.state.server, given)
+    return HTMLResponse(page)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    parsed = parse_qs((await request.body()).decode("utf-8"))
+    return {k: v[0] for k, v in parsed.items()}
+
+
+@router.post("/tickets/{ticket_id}/status")
+async def ticket_status(request: Request, ticket_id: int, token: str | None = None) -> RedirectResponse:
+    given = _check_staff(request, token)
+    form = await _form(request)
+    try:
+        status = TicketStatus(form.get("status", ""))
+    except ValueError:
+        raise HTTPException(422, "unknown status") from None
+    state: ServerState = request.app.state.server
+    try:
+        await run_in_threadpool(service.set_ticket_status, state.sf, ticket_id, status, form.get("note", ""))
+    except service.NotFound:
+        raise HTTPException(404, "no such ticket") from None
+    logger.info("staff set ticket %d to %s", ticket_id, status.value)
+    return RedirectResponse(f"/console{'?token=' + quote(given) if given else ''}", status_code=303)
+
+
+@router.post("/alerts/{alert_id}/resolve")
+async def resolve(request: Request, alert_id: int, token: str | None = None) -> RedirectResponse:
+    given = _check_staff(request, token)
+    state: ServerState = request.app.state.server
+    try:
+        await run_in_threadpool(service.resolve_alert, state.sf, alert_id)
+    except service.NotFound:
+        raise HTTPException(404, "no such alert") from None
+    return RedirectResponse(f"/console{'?token=' + quote(given) if given else ''}", status_code=303)

@@ -1,0 +1,208 @@
+"""Batch ingest of journal rows: idempotent for ever on (kiosk_id, seq).
+
+A row is stored only when its hash is right and it extends the kiosk's chain: seq 1 with
+prev_hash GENESIS, or the stored row seq-1 whose row_hash is the new row's prev_hash. A row
+already stored with the same content is a duplicate (answered as stored); the same key with
+other content is a conflict (a rewrite or a truncated-and-regrown journal). Conflicts, gaps,
+chain breaks and bad hashes are refused and raise an alert. Rows are processed in seq order;
+after a refused row the rest of the batch is not processed.
+
+Concurrent uploads of the same rows race on the unique constraint: the loser rolls back and
+re-reads, and then sees duplicates.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from kiosk.hashchain import GENESIS
+from sync.protocol import (
+    DeviceHealthEvent,
+    EventKind,
+    HelpCallEvent,
+    PendingCreditAppliedEvent,
+    PendingCreditStatus,
+    RepairRequestEvent,
+    RowEnvelope,
+    RowResult,
+    RowStatus,
+    TicketKind,
+    UploadAck,
+    parse_event,
+)
+
+from .db import CreditClaim, JournalRow, Kiosk, utcnow
+from .service import SF, add_pending_credit_version, create_ticket, latest_pending_credit, raise_alert
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+@dataclass
+class _Refusal:
+    kind: str
+    seq: int
+    detail: str
+
+
+def ingest(sf: SF, kiosk_id: str, rows: list[RowEnvelope]) -> tuple[UploadAck, bool]:
+    """Stores what can be stored; returns the ack and whether every row was accepted."""
+    ordered = sorted(rows, key=lambda r: r.seq)
+    last_error: Exception | None = None
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            results, refusal = _ingest_once(sf, kiosk_id, ordered)
+            break
+        except (IntegrityError, OperationalError) as exc:  # lost a race: re-read
+            last_error = exc
+            logger.info("ingest race for kiosk %s (attempt %d): %s", kiosk_id, attempt + 1, type(exc).__name__)
+    else:
+        assert last_error is not None
+        raise last_error
+    with sf.begin() as s:
+        if refusal is not None:
+            raise_alert(s, kiosk_id, refusal.kind, refusal.detail, refusal.seq)
+        kiosk = s.get(Kiosk, kiosk_id)
+        last_seq = kiosk.last_seq if kiosk is not None else 0
+        if kiosk is not None and any(r.status is RowStatus.STORED for r in results):
+            kiosk.last_upload_at = utcnow()
+    stored = [r.seq for r in results if r.status in (RowStatus.STORED, RowStatus.DUPLICATE)]
+    ack = UploadAck(kiosk_id=kiosk_id, stored=stored, results=results, last_seq=last_seq)
+    return ack, refusal is None
+
+
+def _ingest_once(sf: SF, kiosk_id: str, rows: list[RowEnvelope]) -> tuple[list[RowResult], _Refusal | None]:
+    results: list[RowResult] = []
+    refusal: _Refusal | None = None
+    with sf.begin() as s:
+        for row in rows:
+            if refusal is not None:
+                results.append(RowResult(seq=row.seq, status=RowStatus.NOT_PROCESSED))
+                continue
+            result, refusal = _one(s, kiosk_id, row)
+            results.append(result)
+    return results, refusal
+
+
+def _one(s: Session, kiosk_id: str, row: RowEnvelope) -> tuple[RowResult, _Refusal | None]:
+    if row.kiosk_id != kiosk_id:
+        detail = f"row for kiosk {row.kiosk_id} in a batch of {kiosk_id}"
+        return RowResult(seq=row.seq, status=RowStatus.CONFLICT, detail=detail), _Refusal("foreign_row", row.seq, detail)
+    if not row.hash_ok():
+        detail = "row_hash does not match the row"
+        return RowResult(seq=row.seq, status=RowStatus.BAD_HASH, detail=detail), _Refusal("bad_hash", row.seq, detail)
+    existing = s.scalars(
+        select(JournalRow).where(JournalRow.kiosk_id == kiosk_id, JournalRow.seq == row.seq)
+    ).first()
+    if existing is not None:
+        same = (existing.row_hash, existing.body, existing.txn_id, existing.kind, existing.prev_hash) == (
+            row.row_hash, row.body, row.txn_id, row.kind, row.prev_hash
+        )
+        if same:
+            return RowResult(seq=row.seq, status=RowStatus.DUPLICATE, row_hash=existing.row_hash), None
+        detail = f"seq {row.seq} already stored with other content (stored {existing.row_hash[:12]}, sent {row.row_hash[:12]})"
+        return (
+            RowResult(seq=row.seq, status=RowStatus.CONFLICT, row_hash=existing.row_hash, detail=detail),
+            _Refusal("conflict", row.seq, detail),
+        )
+    if row.seq == 1:
+        if row.prev_hash != GENESIS:
+            detail = "seq 1 must have the GENESIS prev_hash"
+            return RowResult(seq=1, status=RowStatus.CHAIN_BREAK, detail=detail), _Refusal("chain_break", 1, detail)
+    else:
+        prev = s.scalar(
+            select(JournalRow.row_hash).where(JournalRow.kiosk_id == kiosk_id, JournalRow.seq == row.seq - 1)
+        )
+        if prev is None:
+            detail = f"gap: seq {row.seq - 1} is not stored"
+            return RowResult(seq=row.seq, status=RowStatus.CHAIN_BREAK, detail=detail), _Refusal("gap", row.seq, detail)
+        if prev != row.prev_hash:
+            detail = f"prev_hash of seq {row.seq} is not the stored row_hash of seq {row.seq - 1}"
+            return (
+                RowResult(seq=row.seq, status=RowStatus.CHAIN_BREAK, detail=detail),
+                _Refusal("chain_break", row.seq, detail),
+            )
+    s.add(
+        JournalRow(
+            kiosk_id=kiosk_id,
+            seq=row.seq,
+            txn_id=row.txn_id,
+            kind=row.kind,
+            body=row.body,
+            prev_hash=row.prev_hash,
+            row_hash=row.row_hash,
+        )
+    )
+    s.flush()  # the unique constraint speaks here
+    s.execute(
+        update(Kiosk).where(Kiosk.kiosk_id == kiosk_id, Kiosk.last_seq < row.seq).values(last_seq=row.seq)
+    )
+    _project(s, kiosk_id, row)
+    return RowResult(seq=row.seq, status=RowStatus.STORED, row_hash=row.row_hash), None
+
+
+def _project(s: Session, kiosk_id: str, row: RowEnvelope) -> None:
+    """Derived effects of a newly stored row, in its transaction (so exactly once)."""
+    try:
+        event = parse_event(row.kind, row.body)
+    except (ValidationError, ValueError) as exc:
+        raise_alert(s, kiosk_id, "bad_body", f"{row.kind} body does not parse: {exc}"[:500], row.seq)
+        return
+    if isinstance(event, RepairRequestEvent):
+        summary = f"{event.category}: {event.description}".strip(": ")
+        create_ticket(s, kiosk_id, TicketKind.REPAIR, f"journal:{row.seq}", summary, row.txn_id)
+    elif isinstance(event, HelpCallEvent):
+        summary = event.reason if event.screen is None else f"{event.reason} (screen {event.screen})"
+        create_ticket(s, kiosk_id, TicketKind.HELP, f"journal:{row.seq}", summary, row.txn_id)
+    elif isinstance(event, DeviceHealthEvent):
+        record_health(s, kiosk_id, event, journalled_seq=row.seq)
+    elif isinstance(event, PendingCreditAppliedEvent):
+        _claim_credit(s, kiosk_id, row, event)
+    elif row.kind == EventKind.CASH_VOUCHER.value:
+        raise_alert(s, kiosk_id, "cash_voucher", f"money held for manual review: {row.body}"[:500], row.seq)
+
+
+def record_health(s: Session, kiosk_id: str, health: DeviceHealthEvent, journalled_seq: int | None = None) -> None:
+    kiosk = s.get(Kiosk, kiosk_id)
+    if kiosk is None:
+        return
+    kiosk.health_json = health.model_dump_json()
+    kiosk.health_at = utcnow()
+    reported = health.journal_last_seq
+    if reported is not None and journalled_seq is None and reported < kiosk.last_seq:
+        detail = f"kiosk reports journal seq {reported}, the server holds {kiosk.last_seq}: truncated journal"
+        raise_alert(s, kiosk_id, "truncation", detail, reported)
+
+
+def _claim_credit(s: Session, kiosk_id: str, row: RowEnvelope, event: PendingCreditAppliedEvent) -> None:
+    claim = s.get(CreditClaim, event.credit_id)
+    if claim is not None:
+        if (claim.kiosk_id, claim.txn_id) != (kiosk_id, row.txn_id):
+            detail = (
+                f"credit {event.credit_id} applied again by {kiosk_id} txn {row.txn_id}; "
+                f"first by {claim.kiosk_id} txn {claim.txn_id}"
+            )
+            raise_alert(s, kiosk_id, "double_credit", detail, row.seq)
+        return
+    s.add(CreditClaim(credit_id=event.credit_id, kiosk_id=kiosk_id, txn_id=row.txn_id, seq=row.seq))
+    s.flush()
+    credit = latest_pending_credit(s, event.credit_id)
+    if credit is None:
+        raise_alert(s, kiosk_id, "unknown_credit", f"credit {event.credit_id} is not known", row.seq)
+        return
+    add_pending_credit_version(
+        s,
+        credit.model_copy(
+            update={
+                "status": PendingCreditStatus.APPLIED,
+                "applied_by_kiosk": kiosk_id,
+                "applied_txn_id": row.txn_id,
+            }
+        ),
+    )
