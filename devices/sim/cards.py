@@ -1,0 +1,68 @@
+"""Run the card emulator standalone: `python -m devices.sim.cards [--control-port 35990]
+[--ic NAME:SERIAL] [--cpu NAME:SERIAL] [--insert NAME]`.
+
+It connects the SAM to vpcd slot 1 at once, issues the requested demo cards, optionally
+inserts one into slot 0, and serves the JSON-lines control interface (control.py) until
+interrupted."""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+from .control import ControlServer
+from .emulator import CardEmulator
+
+logger = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m devices.sim.cards", description=__doc__)
+    p.add_argument("--control-host", default="127.0.0.1")
+    p.add_argument("--control-port", type=int, default=35990)
+    p.add_argument("--vpcd-port", type=int, default=35963, help="vpcd port of slot 0")
+    p.add_argument("--quota", type=int, default=1_000_000, help="SAM offline quota, fen")
+    p.add_argument("--no-sam", action="store_true", help="leave slot 1 empty")
+    p.add_argument("--ic", action="append", default=[], metavar="NAME:SERIAL")
+    p.add_argument("--cpu", action="append", default=[], metavar="NAME:SERIAL")
+    p.add_argument("--insert", metavar="NAME")
+    p.add_argument("-v", "--verbose", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    emu = CardEmulator(quota_fen=args.quota, base_port=args.vpcd_port)
+    try:
+        for spec in args.ic:
+            name, serial = spec.split(":", 1)
+            emu.issue_ic(name, serial)
+        for spec in args.cpu:
+            name, serial = spec.split(":", 1)
+            emu.issue_cpu(name, serial)
+        server = ControlServer(emu, args.control_host, args.control_port).start()
+        emu.start(with_sam=not args.no_sam)
+        if args.insert:
+            emu.insert(args.insert)
+    except (OSError, ValueError) as exc:
+        print(f"card emulator: {exc}", file=sys.stderr)
+        emu.stop()
+        return 2
+    print(f"READY control={server.address[0]}:{server.address[1]}", flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    done.wait()
+    server.stop()
+    emu.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
