@@ -21,6 +21,7 @@ import sys
 import threading
 from collections import Counter, deque
 from pathlib import Path
+from typing import Self
 
 from devices.cash import cctalk as ct
 
@@ -36,7 +37,8 @@ INTER_BYTE_TIMEOUT = 0.05  # the receiver resynchronises after a 50 ms gap
 
 
 def bill_fen(code: str) -> int:
-    return int(code[2:6]) * SCALING * 10 ** (2 - DECIMALS)
+    """'CN0050A' -> 5000 fen (value x scaling factor, in units of 10**-DECIMALS yuan)."""
+    return int(code[2:6]) * SCALING
 
 
 class CashSimulator:
@@ -97,7 +99,7 @@ class CashSimulator:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("simulator not started")
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]
         return f"socket://{host}:{port}"
 
     def stop(self) -> None:
@@ -109,7 +111,7 @@ class CashSimulator:
             self._thread.join(timeout=2)
             self._thread = None
 
-    def __enter__(self) -> CashSimulator:
+    def __enter__(self) -> Self:
         if self._server is None:
             self.start()
         return self

@@ -1,8 +1,8 @@
 """BillAcceptor (kiosk.ports.CashAcceptor) against the simulator over a real TCP socket."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,8 +19,7 @@ from kiosk.errors import (
 )
 from kiosk.ports import CashAcceptor
 
-if TYPE_CHECKING:
-    from conftest import OpenAcceptor
+OpenAcceptor = Callable[[str], BillAcceptor]
 
 CNY_FEN = [100, 500, 1000, 2000, 5000, 10000]
 

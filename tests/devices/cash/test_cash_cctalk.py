@@ -1,7 +1,6 @@
 """ccTalk framing and the bus, against the simulator over a real TCP socket."""
 from __future__ import annotations
 
-import logging
 import socket
 
 import pytest
