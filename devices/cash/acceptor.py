@@ -14,6 +14,7 @@ cash intake (jam, stacker removed/full/faulty, lost events) are also raised from
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -68,7 +69,8 @@ def read_denominations(bv: ct.BillValidatorCommands, max_types: int = 16) -> dic
 
 
 class BillAcceptor:
-    """Not thread-safe by design beyond the bus lock: call it from the cash worker thread."""
+    """All port calls belong on one thread (the cash worker): the first port call binds it,
+    a call from another thread raises RuntimeError (a wiring bug, not a device fault)."""
 
     def __init__(
         self,
@@ -91,6 +93,7 @@ class BillAcceptor:
         self._escrow_type: int | None = None
         self._enabled_mask = 0  # what the core last asked for (0 = inhibited)
         self.category = ""
+        self._worker: int | None = None
 
     @classmethod
     def open(
@@ -141,9 +144,17 @@ class BillAcceptor:
         self.bv.set_operating_mode(ESCROW_MODE)
         self._apply_mask(self._enabled_mask)
 
+    def _assert_worker(self) -> None:
+        me = threading.get_ident()
+        if self._worker is None:
+            self._worker = me
+        elif self._worker != me:
+            raise RuntimeError("BillAcceptor called from a second thread")
+
     # ---- CashAcceptor port ------------------------------------------------------------
     def enable(self, max_note_fen: int) -> None:
         """Accept only notes of at most `max_note_fen`; none at all inhibits."""
+        self._assert_worker()
         mask = 0
         for t, fen in self.denominations.items():
             if fen <= max_note_fen:
@@ -153,6 +164,7 @@ class BillAcceptor:
         logger.info("acceptor enabled up to %d fen (mask %#06x)", max_note_fen, mask)
 
     def inhibit(self) -> None:
+        self._assert_worker()
         self._enabled_mask = 0
         self._apply_mask(0)
         logger.info("acceptor inhibited")
@@ -177,6 +189,11 @@ class BillAcceptor:
             if ev.kind in BLOCKING and ev.error is not None:
                 raise ev.error
         return self.escrow_fen
+
+    @property
+    def event_counter(self) -> int | None:
+        """The ccTalk event counter as last read (0 after a reset, then 1..255 wrapping)."""
+        return self.tracker.last_counter
 
     @property
     def escrow_fen(self) -> int | None:
@@ -243,11 +260,13 @@ class BillAcceptor:
         self.poll()
 
     def stacked_counter(self) -> int:
+        self._assert_worker()
         return self.bv.accept_counter()
 
     # ---- events -----------------------------------------------------------------------
     def poll(self) -> list[CashEvent]:
         """Read the event buffer; update escrow state; log and queue the new events."""
+        self._assert_worker()
         events = self.tracker.update(self.bv.read_events(), self.denominations)
         self._handle(events)
         return events
@@ -268,7 +287,8 @@ class BillAcceptor:
                 logger.warning("bill acceptor reset (power cycle): re-applying settings")
                 self._configure()
             elif ev.kind == EventKind.EVENTS_LOST:
-                self._escrow_type = None
+                self._escrow_type = None  # unknown now; a missed reset would lose settings
+                self._configure()
             level = logging.WARNING if ev.kind in (*BLOCKING, EventKind.SUSPECT) else logging.INFO
             logger.log(level, "cash event %s (%s) counter=%d fen=%s code=%s", ev.kind.value,
                        ev.reason, ev.counter, ev.denomination_fen, ev.message_code)

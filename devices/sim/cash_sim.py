@@ -6,8 +6,8 @@ with a bad checksum or for another address (as a device on a shared bus does), k
 lifetime accept (stacked) counter that survives power cycles.
 
 Control API (thread-safe, for tests and the demo): insert_note, insert_counterfeit,
-insert_suspect, jam / clear_jam, remove_cassette / replace_cassette, power_cycle,
-stacked_notes, plus fault injection (corrupt_next_replies, drop_next_replies,
+insert_suspect, jam / clear_jam, remove_cassette / replace_cassette, escrow_timeout,
+power_cycle, stacked_notes, run_command (the console's words), plus fault injection (corrupt_next_replies, drop_next_replies,
 set_event_counter). Standalone: `python -m devices.sim.cash_sim --port N`.
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ import socketserver
 import sys
 import threading
 from collections import Counter, deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Self
 
@@ -34,6 +35,13 @@ CNY_BILLS: dict[int, str] = {
 SCALING = 100
 DECIMALS = 2
 INTER_BYTE_TIMEOUT = 0.05  # the receiver resynchronises after a 50 ms gap
+IDENTITY: dict[int, bytes] = {
+    ct.H_SIMPLE_POLL: b"",
+    ct.H_REQUEST_EQUIPMENT_CATEGORY: b"Bill Validator",
+    ct.H_REQUEST_MANUFACTURER_ID: b"KIOSKSIM",
+    ct.H_REQUEST_PRODUCT_CODE: b"BV-SIM-CNY",
+    ct.H_REQUEST_SERIAL_NUMBER: (123456).to_bytes(3, "little"),
+}
 
 
 def bill_fen(code: str) -> int:
@@ -165,16 +173,8 @@ class CashSimulator:
             return reply
 
     def _answer(self, header: int, data: bytes) -> bytes | None:
-        if header == ct.H_SIMPLE_POLL:
-            return b""
-        if header == ct.H_REQUEST_EQUIPMENT_CATEGORY:
-            return b"Bill Validator"
-        if header == ct.H_REQUEST_MANUFACTURER_ID:
-            return b"KIOSKSIM"
-        if header == ct.H_REQUEST_PRODUCT_CODE:
-            return b"BV-SIM-CNY"
-        if header == ct.H_REQUEST_SERIAL_NUMBER:
-            return (123456).to_bytes(3, "little")
+        if header in IDENTITY and not data:
+            return IDENTITY[header]
         if header == ct.H_READ_BUFFERED_BILL_EVENTS:
             pairs = list(self.events) + [(0, 0)] * (5 - len(self.events))
             return bytes([self.event_counter] + [x for p in pairs for x in p])
@@ -316,6 +316,14 @@ class CashSimulator:
             self.cassette_present = True
             self._event(0, 12)
 
+    def escrow_timeout(self) -> bool:
+        """The escrow hold time runs out: the note is given back (event 'returned')."""
+        with self._lock:
+            if self.escrow_type is None:
+                return False
+            self._route(ct.ROUTE_RETURN)
+            return True
+
     def power_cycle(self) -> None:
         """Power off and on: a note in escrow is given back, nothing is stacked, the event
         counter restarts at 0, settings return to power-up defaults (all inhibited)."""
@@ -372,42 +380,41 @@ class CashSimulator:
         tmp.replace(self.state_file)
 
 
-HELP = ("commands: insert <yuan> | counterfeit | suspect [opto|string] | jam [stacker|"
-        "transport] | clear | remove | replace | power | counts | quit")
+HELP = ("commands: insert <yuan> | counterfeit | suspect [opto|string|pulled|tamper] | "
+        "jam [stacker|transport] | clear | remove | replace | timeout | power | counts | quit")
+
+
+def run_command(sim: CashSimulator, line: str) -> object:
+    """One console/demo control command (see HELP); returns what to print."""
+    cmd, *args = line.split() or [""]
+    actions: dict[str, Callable[[list[str]], object]] = {
+        "insert": lambda a: sim.insert_note(int(a[0]) * 100),
+        "counterfeit": lambda a: sim.insert_counterfeit(),
+        "suspect": lambda a: sim.insert_suspect(a[0] if a else "string"),
+        "jam": lambda a: sim.jam(a[0] if a else "stacker"),
+        "clear": lambda a: sim.clear_jam(),
+        "remove": lambda a: sim.remove_cassette(),
+        "replace": lambda a: sim.replace_cassette(),
+        "timeout": lambda a: sim.escrow_timeout(),
+        "power": lambda a: sim.power_cycle(),
+        "counts": lambda a: json.dumps({"cassette_fen": sim.stacked_notes(),
+                                        "accept_counter": sim.accept_counter}),
+    }
+    try:
+        return actions[cmd](args) if cmd in actions else (HELP if cmd else None)
+    except (ValueError, IndexError, KeyError) as exc:
+        return f"error: {exc}"
 
 
 def _console(sim: CashSimulator) -> bool:
     """Read control commands from stdin; True on 'quit', False at end of input."""
     print(HELP, flush=True)
     for line in sys.stdin:
-        cmd, *args = line.split() or [""]
-        try:
-            if cmd == "insert":
-                print(sim.insert_note(int(args[0]) * 100))
-            elif cmd == "counterfeit":
-                print(sim.insert_counterfeit())
-            elif cmd == "suspect":
-                print(sim.insert_suspect(*args[:1]))
-            elif cmd == "jam":
-                sim.jam(*args[:1])
-            elif cmd == "clear":
-                print(sim.clear_jam())
-            elif cmd == "remove":
-                print(sim.remove_cassette())
-            elif cmd == "replace":
-                sim.replace_cassette()
-            elif cmd == "power":
-                sim.power_cycle()
-            elif cmd == "counts":
-                print(json.dumps({"cassette_fen": sim.stacked_notes(),
-                                  "accept_counter": sim.accept_counter}))
-            elif cmd == "quit":
-                return True
-            elif cmd:
-                print(HELP)
-        except (ValueError, IndexError, KeyError) as exc:
-            print(f"error: {exc}")
-        sys.stdout.flush()
+        if line.strip() == "quit":
+            return True
+        result = run_command(sim, line)
+        if result is not None:
+            print(result, flush=True)
     return False
 
 
@@ -422,10 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     sim = CashSimulator(echo=args.echo, state_file=args.state)
     print(sim.start(args.host, args.port), flush=True)
     try:
-        if sys.stdin is not None:
-            if not _console(sim):  # until 'quit'; at end of input keep serving
-                threading.Event().wait()
-        else:
+        if sys.stdin is None or not _console(sim):  # until 'quit'; at end of input serve on
             threading.Event().wait()
     except KeyboardInterrupt:
         pass

@@ -1,6 +1,7 @@
 """BillAcceptor (kiosk.ports.CashAcceptor) against the simulator over a real TCP socket."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -212,3 +213,41 @@ def test_state_file_keeps_the_counter(tmp_path: Path, open_acceptor: OpenAccepto
         assert acc.stack() == 1
     with CashSimulator(state_file=state) as sim2:
         assert sim2.accept_counter == 1 and sim2.stacked_notes() == {100: 1}
+
+
+def test_escrow_timed_out_before_stack(acc: BillAcceptor, sim: CashSimulator) -> None:
+    acc.enable(10000)
+    sim.insert_note(10000)
+    assert acc.escrow() == 10000
+    assert sim.escrow_timeout()  # the acceptor's hold time ran out: note given back
+    with pytest.raises(EscrowLost) as ei:
+        acc.stack()
+    assert ei.value.data["stacked_counter"] == 0
+    assert sim.returned_notes == [10000] and sim.stacked_notes() == {}
+
+
+def test_unexplained_counter_jump_restores_settings(acc: BillAcceptor,
+                                                    sim: CashSimulator) -> None:
+    acc.enable(2000)
+    sim.power_cycle()  # a reset the host never saw at counter 0 ...
+    sim.set_event_counter(100)  # ... followed by more events than the buffer holds
+    with pytest.raises(CashEventsLost):
+        acc.escrow()
+    # the driver cannot know what happened, so it puts its settings back
+    assert sim.mode == 3 and sim.master_enabled and sim.inhibit_mask == 0b001111
+
+
+def test_calls_from_a_second_thread_are_refused(acc: BillAcceptor) -> None:
+    acc.stacked_counter()
+    errors: list[RuntimeError] = []
+
+    def other() -> None:
+        try:
+            acc.stacked_counter()
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=other)
+    t.start()
+    t.join()
+    assert len(errors) == 1 and isinstance(errors[0], RuntimeError)
