@@ -76,16 +76,19 @@ class PrinterSim:
 
     def start(self) -> PrinterSim:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="printer-sim", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="printer-sim", daemon=True
         )
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop listening (idempotent); connections already open end with their client."""
+        if self._thread is None:
+            return
         self._server.shutdown()
         self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._thread.join(timeout=5)
+        self._thread = None
 
     def __enter__(self) -> PrinterSim:
         return self.start()
