@@ -187,3 +187,35 @@ class ReceiptIncomplete(PrinterError):
     printer stopped mid-receipt for a reason other than paper. Offer a reprint."""
 
     code = "R006"
+
+
+# --- card (devices/card additions) ------------------------------------------------
+class CardReaderError(CardError):
+    """No PC/SC service, or the configured card reader is missing."""
+
+    code = "K010"
+
+
+class SamUnavailable(CardError):
+    """No SAM answers: offline CPU loads and IC card unlocking are impossible."""
+
+    code = "K011"
+
+
+class PscRejected(CardLocked):
+    """The card refused the PSC the SAM derived (wrong card key); `ec_after` in data. The
+    kiosk presented once and never again for this insertion."""
+
+    code = "K012"
+
+
+class CardTacInvalid(CardError):
+    """A CPU card applied the load but its TAC does not verify: `proof` in data."""
+
+    code = "K013"
+
+
+class CardOracleUnavailable(CardError):
+    """The card can no longer say whether this credit was applied (it moved on)."""
+
+    code = "K014"

@@ -1,0 +1,260 @@
+"""GasCard-CPU v1: the PBOC-style electronic purse (gas-cards.md section 3).
+
+Load: INITIALIZE FOR LOAD -> the SAM checks MAC1 and answers MAC2 (offline, within its
+quota) -> CREDIT FOR LOAD -> the SAM verifies the TAC. The oracle is the online ATC plus
+GET TRANSACTION PROVE."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiosk.card import (
+    CardCredit,
+    CardKind,
+    CardSnapshot,
+    CardTech,
+    CreditOutcome,
+    CreditProof,
+    MeterZone,
+)
+from kiosk.errors import (
+    CardDamaged,
+    CardOracleUnavailable,
+    CardTacInvalid,
+    CardWriteFailed,
+    SamQuotaExceeded,
+    SamUnavailable,
+    UnknownCard,
+    WrongCard,
+)
+
+from .apdu import StatusError, Transport, build, check, send
+from .sam import SW_MAC_INVALID, SW_QUOTA, SamPort
+
+logger = logging.getLogger(__name__)
+
+PROFILE_NAME = "GasCard-CPU v1"
+CPU_AID = bytes.fromhex("F047415343505531")
+LOAD_KEY_INDEX = 0x01
+MAX_BALANCE = 99_999_999
+NO_TERMINAL = bytes(6)
+
+
+def probe(t: Transport) -> bool:
+    _data, sw = send(t, build(0x00, 0xA4, 0x04, 0x00, CPU_AID))
+    return sw == 0x9000
+
+
+@dataclass(frozen=True)
+class InitResult:
+    old_balance: int
+    atc: int
+    key_version: int
+    algorithm: int
+    random4: bytes
+    mac1: bytes
+
+
+def terminal_bytes(terminal: int) -> bytes:
+    return terminal.to_bytes(6, "big")
+
+
+def date_time(when: datetime) -> tuple[bytes, bytes]:
+    return bytes.fromhex(when.strftime("%Y%m%d")), bytes.fromhex(when.strftime("%H%M%S"))
+
+
+def _bcd(data: bytes) -> str:
+    text = data.hex()
+    if not text.isdigit():
+        raise CardDamaged(f"card info is not BCD: {text}", reason="bcd")
+    return text
+
+
+class CpuSession:
+    """kiosk.ports.CardSession for one inserted GasCard-CPU v1 card (worker thread only)."""
+
+    profile = PROFILE_NAME
+
+    def __init__(self, t: Transport, sam: SamPort | None) -> None:
+        self.t = t
+        self.sam = sam
+
+    # --- commands ---------------------------------------------------------------------
+    def _select(self) -> None:
+        _data, sw = send(self.t, build(0x00, 0xA4, 0x04, 0x00, CPU_AID))
+        if sw != 0x9000:
+            raise UnknownCard(f"no gas purse application ({sw:04X})", reason="select")
+
+    def _read_sfi(self, sfi: int, length: int) -> bytes:
+        try:
+            return check(self.t, bytes([0x00, 0xB0, 0x80 | sfi, 0x00, length]), f"read SFI {sfi:02X}", length)
+        except StatusError as exc:
+            raise CardDamaged(str(exc), reason="read") from exc
+
+    def _balance(self) -> int:
+        try:
+            return int.from_bytes(check(self.t, bytes.fromhex("805C000204"), "get balance", 4), "big")
+        except StatusError as exc:
+            raise CardDamaged(str(exc), reason="balance") from exc
+
+    def _initialize(self, amount: int, terminal: bytes) -> InitResult:
+        body = bytes([LOAD_KEY_INDEX]) + amount.to_bytes(4, "big") + terminal
+        data, sw = send(self.t, build(0x80, 0x50, 0x00, 0x02, body, 0x10))
+        if sw == 0x6A84:
+            raise CardWriteFailed("the load would exceed the card's maximum balance", reason="max_balance")
+        if sw != 0x9000 or len(data) != 16:
+            raise CardDamaged(f"initialize for load: status {sw:04X}", reason="initialize", sw=sw)
+        return InitResult(
+            old_balance=int.from_bytes(data[0:4], "big"),
+            atc=int.from_bytes(data[4:6], "big"),
+            key_version=data[6],
+            algorithm=data[7],
+            random4=data[8:12],
+            mac1=data[12:16],
+        )
+
+    def _serial_and_info(self) -> tuple[bytes, bytes]:
+        self._select()
+        info = self._read_sfi(0x15, 30)
+        return info[:8], info
+
+    # --- CardSession ------------------------------------------------------------------
+    def read(self) -> CardSnapshot:
+        serial, info = self._serial_and_info()
+        zone = self._read_sfi(0x16, 16)
+        balance = self._balance()
+        atc = self._initialize(0, NO_TERMINAL).atc  # the only way to learn the online ATC
+        try:
+            kind = CardKind(info[20])
+        except ValueError as exc:
+            raise CardDamaged(f"unknown card kind {info[20]:02X}", reason="card_kind") from exc
+        return CardSnapshot(
+            profile=PROFILE_NAME,
+            tech=CardTech.CPU,
+            serial=serial.hex().upper(),
+            kind=kind,
+            utility_code=_bcd(info[18:20]),
+            customer_no=_bcd(info[8:13]),
+            meter_no=_bcd(info[13:18]),
+            replacement_count=info[21],
+            meter=self._meter_zone(zone),
+            balance_fen=balance,
+            atc=atc,
+        )
+
+    @staticmethod
+    def _meter_zone(zone: bytes) -> MeterZone | None:
+        if zone == b"\xff" * 16:
+            return None
+        try:
+            written = datetime.strptime(_bcd(zone[9:15]), "%y%m%d%H%M%S")
+        except ValueError:
+            written = None
+        return MeterZone(
+            loaded_seq=None,
+            remaining_units=None,
+            balance_fen=int.from_bytes(zone[0:4], "big"),
+            lifetime_used_units=int.from_bytes(zone[4:8], "big"),
+            status_bits=zone[8],
+            written_at=written,
+        )
+
+    def check_credit(self, credit: CardCredit) -> tuple[CreditOutcome, CreditProof | None]:
+        serial, _info = self._serial_and_info()
+        self._check_serial(serial, credit)
+        balance = self._balance()
+        atc = self._initialize(0, NO_TERMINAL).atc
+        if atc == credit.counter_before:
+            return CreditOutcome.NOT_APPLIED, None
+        data, sw = send(self.t, build(0x80, 0x5A, 0x00, 0x02, credit.counter_before.to_bytes(2, "big"), 0x08))
+        if sw == 0x9406 or (sw == 0x9000 and len(data) != 8):
+            raise CardOracleUnavailable(
+                f"ATC moved to {atc} and the card keeps no prove of ATC {credit.counter_before}", atc=atc
+            )
+        if sw != 0x9000:
+            raise CardDamaged(f"get transaction prove: status {sw:04X}", reason="prove")
+        mac2, tac = data[:4], data[4:8]
+        if self.sam is not None and not self._tac_ok(serial, credit, tac):
+            logger.warning("load at ATC %d is not credit %s (TAC differs)", credit.counter_before, credit.txn_id)
+            return CreditOutcome.NOT_APPLIED, None
+        after = balance if atc == (credit.counter_before + 1) & 0xFFFF else None
+        return CreditOutcome.APPLIED, CreditProof(
+            counter_after=(credit.counter_before + 1) & 0xFFFF,
+            tac=tac.hex().upper(),
+            mac2=mac2.hex().upper(),
+            balance_after_fen=after,
+        )
+
+    def write_credit(self, credit: CardCredit) -> CreditProof:
+        if credit.amount_fen <= 0:
+            raise ValueError("a CPU load needs a positive amount")
+        serial, _info = self._serial_and_info()
+        self._check_serial(serial, credit)
+        if self.sam is None:
+            raise SamUnavailable("no SAM: offline loads are impossible")
+        terminal = terminal_bytes(credit.terminal)
+        init = self._initialize(credit.amount_fen, terminal)
+        if init.atc != credit.counter_before:
+            outcome, proof = self.check_credit(credit)
+            if outcome is CreditOutcome.APPLIED and proof is not None:
+                return proof
+            raise CardWriteFailed(f"card ATC is {init.atc}, expected {credit.counter_before}", reason="counter_moved")
+        if init.old_balance != credit.balance_before_fen:
+            raise CardWriteFailed(
+                f"card balance is {init.old_balance}, expected {credit.balance_before_fen}", reason="balance_moved"
+            )
+        date4, time3 = date_time(credit.when)
+        try:
+            auth = self.sam.authorise_load(
+                serial, init.old_balance, credit.amount_fen, terminal, init.random4, init.atc,
+                init.mac1, date4, time3,
+            )
+        except StatusError as exc:
+            if exc.sw == SW_QUOTA:
+                raise SamQuotaExceeded("the SAM's offline quota is too low for this load") from exc
+            if exc.sw == SW_MAC_INVALID:
+                raise CardWriteFailed("the SAM refused the card's MAC1", reason="mac1") from exc
+            raise CardWriteFailed(f"SAM: {exc}", reason="sam") from exc
+        # nothing else may reach the card between INITIALIZE and CREDIT
+        data, sw = send(self.t, build(0x80, 0x52, 0x00, 0x00, date4 + time3 + auth.mac2, 0x04))
+        if sw in (0x9302, 0x6985):
+            raise CardWriteFailed(f"card refused the credit ({sw:04X})", reason="credit")
+        if sw != 0x9000 or len(data) != 4:
+            raise CardDamaged(f"credit for load: status {sw:04X}", reason="credit")
+        tac = data
+        new_balance = self._balance()
+        atc_after = self._initialize(0, NO_TERMINAL).atc
+        expected_balance = init.old_balance + credit.amount_fen
+        if atc_after != (init.atc + 1) & 0xFFFF or new_balance != expected_balance:
+            raise CardDamaged(
+                f"after the load the card shows ATC {atc_after} balance {new_balance}", reason="readback"
+            )
+        proof = CreditProof(
+            counter_after=atc_after, tac=tac.hex().upper(), mac2=auth.mac2.hex().upper(),
+            balance_after_fen=new_balance,
+        )
+        if not self.sam.verify_tac(serial, expected_balance, init.atc, credit.amount_fen, terminal,
+                                   date4, time3, tac):
+            raise CardTacInvalid("the card's TAC does not verify", proof=proof)
+        logger.info("credit %s: loaded %d fen, ATC %d -> %d", credit.txn_id, credit.amount_fen,
+                    init.atc, atc_after)
+        return proof
+
+    def _tac_ok(self, serial: bytes, credit: CardCredit, tac: bytes) -> bool:
+        assert self.sam is not None
+        date4, time3 = date_time(credit.when)
+        return self.sam.verify_tac(
+            serial, credit.balance_before_fen + credit.amount_fen, credit.counter_before,
+            credit.amount_fen, terminal_bytes(credit.terminal), date4, time3, tac,
+        )
+
+    @staticmethod
+    def _check_serial(serial: bytes, credit: CardCredit) -> None:
+        if serial.hex().upper() != credit.serial.upper():
+            raise WrongCard("this is not the card of the transaction", serial=serial.hex().upper())
+
+    def offline_quota_fen(self) -> int | None:
+        if self.sam is None:
+            return 0
+        return self.sam.info().quota_fen

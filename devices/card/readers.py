@@ -1,0 +1,277 @@
+"""Reader discovery, insertion/removal events, and thread-safe sessions.
+
+`CardReaders` is what the composition root creates. Every reader gets one ReaderWorker;
+everything that touches a reader (its PC/SC context, connection and APDUs) runs there.
+`open_session()` identifies the inserted card through the profile registry and returns a
+`CardSessionHandle` (kiosk.ports.CardSession) callable from any thread."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, TypeVar
+
+from kiosk.card import CardCredit, CardSnapshot, CardTech, CreditOutcome, CreditProof
+from kiosk.errors import CardAbsent, CardPulled, CardReaderError, SamUnavailable
+
+from .apdu import StatusError
+from .pcsc import PcscCard, PcscContext, ReaderStatus
+from .profiles import ProfileSession, identify
+from .sam import LoadAuthorisation, SamClient, SamInfo
+from .worker import ReaderWorker
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_local = threading.local()
+
+
+def _context() -> PcscContext:
+    """The PC/SC context of the current (worker) thread."""
+    ctx: PcscContext | None = getattr(_local, "ctx", None)
+    if ctx is None:
+        ctx = PcscContext()
+        _local.ctx = ctx
+    return ctx
+
+
+def pick_readers(names: list[str], card: str | None = None, sam: str | None = None) -> tuple[str | None, str | None]:
+    """Default choice: the SAM is the reader named like a SAM slot (vpcd: '... 01'), the
+    card reader the first other one."""
+    sam_name = sam or next((n for n in names if "SAM" in n.upper()), None) or next(
+        (n for n in names if n.startswith("Virtual PCD") and n.endswith(" 01")), None
+    )
+    card_name = card or next((n for n in names if n != sam_name), None)
+    return card_name, sam_name
+
+
+@dataclass(frozen=True)
+class CardEvent:
+    reader: str
+    present: bool
+    atr: bytes
+
+
+class ThreadedSam:
+    """SamPort whose every call runs on the SAM reader's worker; reconnects once."""
+
+    def __init__(self, worker: ReaderWorker, reader: str) -> None:
+        self.worker = worker
+        self.reader = reader
+        self._conn: PcscCard | None = None
+        self._client: SamClient | None = None
+
+    def _run(self, fn: Callable[[SamClient], T]) -> T:
+        def job() -> T:
+            self.worker.assert_on_thread()
+            for attempt in (1, 2):
+                try:
+                    if self._client is None:
+                        self._conn = _context().connect(self.reader)
+                        self._client = SamClient(self._conn)
+                    return fn(self._client)
+                except (CardAbsent, CardPulled) as exc:
+                    self._drop()
+                    if attempt == 2:
+                        raise SamUnavailable(f"SAM in {self.reader}: {exc}") from exc
+            raise AssertionError("unreachable")
+
+        return self.worker.call(job)
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - the handle may be dead already
+                pass
+        self._conn, self._client = None, None
+
+    def close(self) -> None:
+        self.worker.call(self._drop)
+
+    def info(self) -> SamInfo:
+        return self._run(lambda c: c.info())
+
+    def authorise_load(self, serial: bytes, old_balance: int, amount: int, terminal: bytes,
+                       random4: bytes, atc: int, mac1: bytes, date4: bytes, time3: bytes) -> LoadAuthorisation:
+        return self._run(lambda c: c.authorise_load(serial, old_balance, amount, terminal, random4,
+                                                    atc, mac1, date4, time3))
+
+    def verify_tac(self, serial: bytes, new_balance: int, atc: int, amount: int, terminal: bytes,
+                   date4: bytes, time3: bytes, tac: bytes) -> bool:
+        return self._run(lambda c: c.verify_tac(serial, new_balance, atc, amount, terminal, date4,
+                                                time3, tac))
+
+    def derive_ic_psc(self, serial: bytes) -> bytes:
+        return self._run(lambda c: c.derive_ic_psc(serial))
+
+    def replenish_quota(self, new_quota: int, counter: int, mac: bytes) -> bool:
+        return self._run(lambda c: c.replenish_quota(new_quota, counter, mac))
+
+
+class CardSessionHandle:
+    """kiosk.ports.CardSession for one insertion; safe to call from any thread (each call
+    runs on the reader's worker and blocks until done). Close it when the card leaves."""
+
+    def __init__(self, worker: ReaderWorker, conn: PcscCard, session: ProfileSession, tech: CardTech) -> None:
+        self.worker = worker
+        self.reader = conn.reader
+        self.atr = conn.atr
+        self.profile = session.profile
+        self.tech = tech
+        self._conn = conn
+        self._session = session
+
+    def _on_worker(self, fn: Callable[[], T]) -> T:
+        def job() -> T:
+            self.worker.assert_on_thread()
+            return fn()
+
+        return self.worker.call(job)
+
+    def read(self) -> CardSnapshot:
+        return self._on_worker(self._session.read)
+
+    def write_credit(self, credit: CardCredit) -> CreditProof:
+        return self._on_worker(lambda: self._session.write_credit(credit))
+
+    def check_credit(self, credit: CardCredit) -> tuple[CreditOutcome, CreditProof | None]:
+        return self._on_worker(lambda: self._session.check_credit(credit))
+
+    def offline_quota_fen(self) -> int | None:
+        return self._on_worker(self._session.offline_quota_fen)
+
+    def close(self) -> None:
+        self._on_worker(self._conn.close)
+
+    def __enter__(self) -> CardSessionHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - closing a pulled card may fail; nothing to do
+            logger.debug("closing the card connection failed", exc_info=True)
+
+
+class CardReaders:
+    """The kiosk's card readers: one for the resident's card, one for the SAM."""
+
+    def __init__(self, card_reader: str | None = None, sam_reader: str | None = None) -> None:
+        self._want_card, self._want_sam = card_reader, sam_reader
+        self._workers: dict[str, ReaderWorker] = {}
+        self._discovery = ReaderWorker("discovery")
+        self._sam: ThreadedSam | None = None
+        self._monitor: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def worker(self, reader: str) -> ReaderWorker:
+        if reader not in self._workers:
+            self._workers[reader] = ReaderWorker(reader)
+        return self._workers[reader]
+
+    def readers(self) -> list[str]:
+        return self._discovery.call(lambda: _context().readers())
+
+    def status(self, readers: list[str] | None = None) -> list[ReaderStatus]:
+        names = readers if readers is not None else self.readers()
+        return self._discovery.call(lambda: _context().status(names))
+
+    def names(self) -> tuple[str | None, str | None]:
+        return pick_readers(self.readers(), self._want_card, self._want_sam)
+
+    def card_reader(self) -> str:
+        card, _sam = self.names()
+        if card is None:
+            raise CardReaderError("no card reader found")
+        return card
+
+    def sam(self) -> ThreadedSam | None:
+        """The SAM client, or None when no SAM reader exists."""
+        if self._sam is None:
+            _card, sam = self.names()
+            if sam is None:
+                return None
+            self._sam = ThreadedSam(self.worker(sam), sam)
+        return self._sam
+
+    def wait_for_card(self, timeout_s: float, present: bool = True) -> bool:
+        """Wait until the card reader shows a card (present=False: shows none)."""
+        reader = self.card_reader()
+        deadline = time.monotonic() + timeout_s
+        while True:
+            st = self.status([reader])[0]
+            if st.present == present:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
+    def open_session(self, wait_s: float = 0.0) -> CardSessionHandle:
+        """Connect to the inserted card and identify it. CardAbsent / UnknownCard /
+        CardReaderError; one session per insertion (the PSC rule counts on it)."""
+        reader = self.card_reader()
+        if wait_s > 0:
+            self.wait_for_card(wait_s)
+        worker = self.worker(reader)
+        sam = self.sam()
+
+        def job() -> CardSessionHandle:
+            worker.assert_on_thread()
+            conn = _context().connect(reader)
+            try:
+                profile = identify(conn)
+                session = profile.open(conn, sam if profile.needs_sam else None)
+            except StatusError as exc:
+                conn.close()
+                raise CardPulled(f"card exchange failed while identifying: {exc}") from exc
+            except BaseException:
+                conn.close()
+                raise
+            return CardSessionHandle(worker, conn, session, profile.tech)
+
+        return worker.call(job)
+
+    # --- events -------------------------------------------------------------------------
+    def start_monitor(self, callback: Callable[[CardEvent], None]) -> None:
+        """Calls callback(CardEvent) on a monitor thread at every insertion and removal
+        in the card reader (SCardGetStatusChange, its own PC/SC context)."""
+        reader = self.card_reader()
+        self._stop.clear()
+
+        def loop() -> None:
+            ctx = PcscContext()
+            state = ctx.status([reader])[0]
+            callback(CardEvent(reader, state.present, state.atr))
+            while not self._stop.is_set():
+                try:
+                    new = ctx.wait_change([(reader, state.state)], 300)[0]
+                except CardReaderError as exc:
+                    logger.warning("card monitor: %s", exc)
+                    time.sleep(1.0)
+                    continue
+                if new.present != state.present or new.event_count != state.event_count:
+                    callback(CardEvent(reader, new.present, new.atr))
+                state = new
+            ctx.close()
+
+        self._monitor = threading.Thread(target=loop, name="card-monitor", daemon=True)
+        self._monitor.start()
+
+    def stop_monitor(self) -> None:
+        self._stop.set()
+        if self._monitor is not None:
+            self._monitor.join(2.0)
+            self._monitor = None
+
+    def close(self) -> None:
+        self.stop_monitor()
+        if self._sam is not None:
+            try:
+                self._sam.close()
+            except Exception:  # noqa: BLE001
+                logger.debug("closing the SAM failed", exc_info=True)
+        for worker in self._workers.values():
+            worker.close()
+        self._discovery.close()
