@@ -7,11 +7,11 @@ and the printer adapter sends one job.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
-import qrcode
-from escpos.constants import QR_ECLEVEL_M
-from escpos.printer import Dummy
+import qrcode  # type: ignore[import-untyped]
+from escpos.constants import QR_ECLEVEL_M  # type: ignore[import-untyped]
+from escpos.printer import Dummy  # type: ignore[import-untyped]
 
 from kiosk.money import m3_str, yuan_str
 from kiosk.receipt import Receipt
@@ -41,7 +41,7 @@ class Qr:
     payload: str
 
 
-Item = Union[Text, Qr]
+Item = Text | Qr
 
 
 def money(fen: int) -> str:

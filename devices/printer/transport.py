@@ -14,7 +14,7 @@ import logging
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from kiosk.errors import ConfigError, PrinterUnreachable, ReceiptIncomplete
@@ -66,7 +66,7 @@ def parse_url(url: str) -> PrinterAddress:
 
 def _open_escpos(addr: PrinterAddress, escpos_profile: str) -> Any:
     """An opened python-escpos printer object; PrinterUnreachable when it cannot be."""
-    from escpos import printer as ep  # the one place the vendor library is opened
+    from escpos import printer as ep  # type: ignore[import-untyped]  # the vendor library
 
     opts = addr.options
     try:
@@ -109,7 +109,7 @@ class Link:
         except Exception:  # closing a dead connection must not hide the first error
             logger.debug("close failed", exc_info=True)
 
-    def __enter__(self) -> Link:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -161,7 +161,7 @@ class Link:
                 return bytes(device.read(64))
             finally:
                 device.timeout = self.addr.timeout
-        import usb.core  # USB only
+        import usb.core  # type: ignore[import-untyped]  # USB only
 
         try:
             return bytes(device.read(self._dev.in_ep, 64, timeout=max(1, int(timeout * 1000))))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Union
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ class Feed:
     lines: int
 
 
-Item = Union[TextLine, QrCode, Raster, Feed]
+Item = TextLine | QrCode | Raster | Feed
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ class StatusQuery:
     end: int
 
 
-Event = Union[Printed, Cut, StatusQuery]
+Event = Printed | Cut | StatusQuery
 
 
 @dataclass

@@ -9,7 +9,7 @@ import io
 import os
 from pathlib import Path
 
-import qrcode
+import qrcode  # type: ignore[import-untyped]
 from PIL import Image, ImageDraw, ImageFont
 
 from .escpos_decode import Feed, Page, QrCode, Raster, TextLine
@@ -68,7 +68,8 @@ def _qr_image(q: QrCode) -> Image.Image:
     code = qrcode.QRCode(box_size=max(1, q.module), border=0)
     code.add_data(q.payload)
     code.make(fit=True)
-    return code.make_image().get_image().convert("L")
+    img: Image.Image = code.make_image().get_image().convert("L")
+    return img
 
 
 def _blocks(page: Page, font_path: str) -> list[tuple[Image.Image | None, str, int]]:

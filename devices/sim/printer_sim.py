@@ -20,8 +20,9 @@ import logging
 import socket
 import socketserver
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import Self
 
 from .escpos_decode import Cut, Decoder, Page, Printed, StatusQuery
 from .escpos_render import render_png
@@ -74,7 +75,7 @@ class PrinterSim:
         host, port = self.address
         return f"tcp://{host}:{port}"
 
-    def start(self) -> PrinterSim:
+    def start(self) -> Self:
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="printer-sim", daemon=True
         )
@@ -90,7 +91,7 @@ class PrinterSim:
         self._thread.join(timeout=5)
         self._thread = None
 
-    def __enter__(self) -> PrinterSim:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import qrcode
 from escpos.printer import Dummy
+from printer_testdata import EXPECTED_80, GOLDEN, RECEIPT, variant
 
 from devices.printer import commands as c
 from devices.printer.gbtext import encode, fit, pair, width
@@ -19,7 +20,6 @@ from devices.printer.profiles import get_profile
 from devices.printer.transport import parse_url
 from devices.sim.escpos_decode import QrCode, Raster, TextLine, decode
 from kiosk.errors import ConfigError
-from printer_testdata import EXPECTED_80, GOLDEN, RECEIPT, variant
 
 P80 = get_profile("80")
 P58 = get_profile("58")

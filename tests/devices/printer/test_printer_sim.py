@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from printer_testdata import EXPECTED_80, RECEIPT, fast_printer, variant
 
 from devices.printer import cli
 from devices.printer import commands as c
@@ -31,7 +32,6 @@ from kiosk.errors import (
     ReceiptIncomplete,
 )
 from kiosk.ports import PrinterState
-from printer_testdata import EXPECTED_80, RECEIPT, fast_printer, variant
 
 STATUS_QUERY_BYTES = 9  # DLE EOT 1, 2, 4 before every job
 JOB = receipt_job(RECEIPT, get_profile("80"))
