@@ -136,7 +136,15 @@ class BillAcceptor:
         logger.info("bill validator %s %s: notes %s", self.bv.manufacturer_id(),
                     self.bv.product_code(), sorted(self.denominations.values()))
         self.tracker = EventTracker()
-        self._handle(self.tracker.update(self.bv.read_events(), self.denominations))
+        buf = self.bv.read_events()
+        self.tracker.update(buf, self.denominations)  # the buffer so far is history ...
+        newest = buf.results[0]
+        if buf.counter and newest[0] in self.denominations and newest[1] == 1:
+            # ... except a note still held in escrow (the host restarted, the acceptor did
+            # not): report it through escrow() so recovery can decide to stack or return it
+            self._escrow_type = newest[0]
+            logger.warning("a %d fen note is held in escrow at start-up",
+                           self.denominations[newest[0]])
         self._configure()
 
     def _configure(self) -> None:

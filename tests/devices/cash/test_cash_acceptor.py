@@ -251,3 +251,14 @@ def test_calls_from_a_second_thread_are_refused(acc: BillAcceptor) -> None:
     t.start()
     t.join()
     assert len(errors) == 1 and isinstance(errors[0], RuntimeError)
+
+
+def test_host_restart_with_note_in_escrow(acc: BillAcceptor, sim: CashSimulator,
+                                          open_acceptor: OpenAcceptor) -> None:
+    acc.enable(10000)
+    sim.insert_note(2000)
+    assert acc.escrow() == 2000
+    # the kiosk restarts; the acceptor kept its power and still holds the note
+    again = open_acceptor(sim.url)
+    assert again.escrow() == 2000  # recovery sees it and decides: stack (it is journalled)
+    assert again.stack() == 1 and sim.stacked_notes() == {2000: 1}
