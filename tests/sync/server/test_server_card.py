@@ -1,0 +1,89 @@
+"""Online MAC2 for CPU-card loads and SAM quota tokens, against a real server whose master
+keys live in its key store file (gas-cards.md sections 3 and 4)."""
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from sync_server_harness import LiveServer
+
+from devices.card import crypto
+from sync.server.cardkeys import CardCryptoError, authorise_load
+from sync.server.keys import CardKeyStore
+
+SERIAL = bytes.fromhex("1122334455667788")
+TERMINAL = bytes.fromhex("000000000001")
+
+
+def _card_init(keys: CardKeyStore, amount: int, old_balance: int = 0, atc: int = 7) -> dict[str, object]:
+    """What INITIALIZE FOR LOAD gives the kiosk: the card computes MAC1 with its DLK."""
+    rnd = secrets.token_bytes(4)
+    dlk = crypto.diversify(keys.mlk[1], SERIAL)
+    seslk = crypto.session_key(dlk, rnd, atc)
+    return {
+        "txn_id": f"T-{uuid.uuid4().hex[:8]}",
+        "card_serial": SERIAL.hex().upper(),
+        "old_balance_fen": old_balance,
+        "amount_fen": amount,
+        "terminal": TERMINAL.hex(),
+        "random": rnd.hex(),
+        "online_atc": atc,
+        "mac1": crypto.mac1(seslk, old_balance, amount, TERMINAL).hex(),
+        "date": "20261122",
+        "time": "093000",
+        "_seslk": seslk,
+    }
+
+
+def test_spec_vector_through_the_shared_crypto() -> None:
+    dlk = bytes.fromhex("3F013F013F013F013F013F013F013F01")
+    seslk = crypto.session_key(dlk, bytes.fromhex("F9CABA91"), 0)
+    assert seslk.hex().upper() == "03015BEA347EA231"
+    assert crypto.mac1(seslk, 0, 0x1234, TERMINAL).hex().upper() == "6C394D64"
+
+
+def test_authorise_load_refuses_a_bad_mac1() -> None:
+    keys = CardKeyStore(mlk={1: secrets.token_bytes(16)}, mtk=secrets.token_bytes(16))
+    req = _card_init(keys, 1234)
+    kw = dict(serial=SERIAL, old_balance=0, amount=1234, terminal=TERMINAL, random4=bytes.fromhex(str(req["random"])),
+              online_atc=7, date4=bytes.fromhex("20261122"), time3=bytes.fromhex("093000"))
+    good = authorise_load(keys, key_index=1, mac1=bytes.fromhex(str(req["mac1"])), **kw)  # type: ignore[arg-type]
+    assert good.seslk == req["_seslk"]
+    try:
+        authorise_load(keys, key_index=1, mac1=b"\0\0\0\0", **kw)  # type: ignore[arg-type]
+    except CardCryptoError as exc:
+        assert "MAC1" in str(exc)
+    else:
+        raise AssertionError("bad MAC1 accepted")
+
+
+def test_online_mac2_is_what_the_card_expects(live: LiveServer) -> None:
+    k = live.new_kiosk()
+    req = _card_init(live.state.card_keys, 5000, old_balance=100)
+    seslk = req.pop("_seslk")
+    r = k.post("/v1/card/mac2", req)
+    assert r.status_code == 200, r.text
+    expected = crypto.mac2(seslk, 5000, TERMINAL, bytes.fromhex("20261122"), bytes.fromhex("093000"))  # type: ignore[arg-type]
+    assert r.json()["mac2"] == expected.hex().upper()
+    again = k.post("/v1/card/mac2", req)
+    assert again.status_code == 200 and again.json()["mac2"] == r.json()["mac2"]
+    assert k.post("/v1/card/mac2", {**req, "amount_fen": 9000}).status_code == 409  # same txn, other load
+    bad = _card_init(live.state.card_keys, 5000)
+    bad.pop("_seslk")
+    bad["mac1"] = "00000000"
+    assert k.post("/v1/card/mac2", bad).status_code == 422
+
+
+def test_quota_token_is_accepted_by_the_sam_maths_and_bound_to_one_kiosk(live: LiveServer) -> None:
+    k, other = live.new_kiosk(), live.new_kiosk()
+    sam_id = secrets.token_hex(6).upper()
+    r = k.post("/v1/sam/quota", {"sam_id": sam_id, "sam_counter": 41})
+    assert r.status_code == 200, r.text
+    token = r.json()
+    key = live.state.card_keys.quota_key(sam_id)
+    assert key is not None
+    assert token["mac"] == crypto.quota_mac(key, token["new_quota_fen"], 41).hex().upper()
+    assert token["new_quota_fen"] == live.state.card_keys.quota_fen
+    assert k.post("/v1/sam/quota", {"sam_id": sam_id, "sam_counter": 41}).json() == token
+    assert k.post("/v1/sam/quota", {"sam_id": sam_id, "sam_counter": 42}).json()["mac"] != token["mac"]
+    assert other.post("/v1/sam/quota", {"sam_id": sam_id, "sam_counter": 43}).status_code == 403
