@@ -25,6 +25,9 @@ TEAR_AFTER = "after"  # apply the APDU, then drop without replying
 TEAR_PREFIX = "prefix"  # apply the first `prefix` bytes of a memory write, then drop
 TEAR_MODES = (TEAR_BEFORE, TEAR_AFTER, TEAR_PREFIX)
 
+# last removal per vpcd address in this process, so a new emulator also keeps the 1 s rule
+_LAST_REMOVED: dict[tuple[str, int], float] = {}
+
 
 class VirtualCard(Protocol):
     """A card (or SAM) the slot plays."""
@@ -84,7 +87,8 @@ class VpcdSlot:
 
     def insert(self, card: VirtualCard, wait_seen_s: float = 3.0) -> None:
         self.remove()
-        delay = self._removed_at + self.min_out_s - time.monotonic()
+        last = max(self._removed_at, _LAST_REMOVED.get(self.addr, 0.0))
+        delay = last + self.min_out_s - time.monotonic()
         if delay > 0:
             time.sleep(delay)
         sock = socket.create_connection(self.addr, timeout=2.0)
@@ -113,7 +117,7 @@ class VpcdSlot:
         _close(sock)
         if thread is not None and thread is not threading.current_thread():
             thread.join(2.0)
-        self._removed_at = time.monotonic()
+        self._removed_at = _LAST_REMOVED[self.addr] = time.monotonic()
         logger.info("slot %d: card removed", self.slot)
 
     def arm_tear(self, tear: Tear | None) -> None:
@@ -150,7 +154,7 @@ class VpcdSlot:
                     self._thread = None
             if mine:
                 _close(sock)
-                self._removed_at = time.monotonic()
+                self._removed_at = _LAST_REMOVED[self.addr] = time.monotonic()
                 logger.info("slot %d: card dropped off the link", self.slot)
 
     def _handle(self, card: VirtualCard, msg: bytes) -> bytes:
