@@ -233,8 +233,16 @@ class BillAcceptor:
                                      stage=ev.error.data.get("stage") if ev.error else None)
                 if ev.kind in (EventKind.RETURNED, EventKind.RESET, EventKind.EVENTS_LOST):
                     return self._settle(before, fen, ev.reason)
-            if err == ct.ROUTE_ERR_ESCROW_EMPTY or time.monotonic() > deadline:
-                return self._settle(before, fen, "escrow empty" if err else "stack timeout")
+            if err == ct.ROUTE_ERR_ESCROW_EMPTY:
+                return self._settle(before, fen, "escrow empty")
+            if time.monotonic() > deadline:
+                now = self.bv.accept_counter()
+                if now == before + 1:
+                    return self._stacked(before, fen)
+                # the note may still be in escrow or on its way: not "lost", not "stacked"
+                raise AcceptorFault("no credit from the acceptor in time", uncertain=True,
+                                    denomination_fen=fen, counter_before=before,
+                                    stacked_counter=now)
             time.sleep(self.poll_interval)
 
     def _stacked(self, before: int, fen: int | None) -> int:

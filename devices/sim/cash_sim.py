@@ -83,6 +83,8 @@ class CashSimulator:
         self.jammed_notes: list[int] = []  # fen stuck inside, handed to the technician
         self._corrupt = 0
         self._drop = 0
+        self._hold_stack = False
+        self._held: int | None = None
         self._load()
 
     # ---- server ---------------------------------------------------------------------
@@ -216,6 +218,10 @@ class CashSimulator:
         elif code == ct.ROUTE_STACK:
             if not self.cassette_present:
                 return bytes([ct.ROUTE_ERR_FAILED])
+            if self._hold_stack:  # ACKed; the note is on its way until release_stack()
+                self._held = t
+                self.escrow_type = None
+                return b""
             self.escrow_type = None
             if self._armed_jam == "stacker":
                 self._armed_jam = None
@@ -353,6 +359,18 @@ class CashSimulator:
         """Test hook: move the event counter (e.g. to 254 to test the wrap to 1)."""
         with self._lock:
             self.event_counter = n
+
+    def hold_stacking(self) -> None:
+        """A slow stacker: route-to-stack is ACKed but the credit waits for release_stack()."""
+        with self._lock:
+            self._hold_stack = True
+
+    def release_stack(self) -> None:
+        with self._lock:
+            self._hold_stack = False
+            if self._held is not None:
+                self._stack(self._held)
+                self._held = None
 
     def corrupt_next_replies(self, n: int = 1) -> None:
         with self._lock:

@@ -262,3 +262,32 @@ def test_host_restart_with_note_in_escrow(acc: BillAcceptor, sim: CashSimulator,
     again = open_acceptor(sim.url)
     assert again.escrow() == 2000  # recovery sees it and decides: stack (it is journalled)
     assert again.stack() == 1 and sim.stacked_notes() == {2000: 1}
+
+
+def test_stack_refused_keeps_the_note_in_escrow(acc: BillAcceptor,
+                                               sim: CashSimulator) -> None:
+    acc.enable(10000)
+    sim.insert_note(500)
+    assert acc.escrow() == 500
+    sim.remove_cassette()  # the acceptor refuses to route: the note stays in escrow
+    with pytest.raises(AcceptorFault) as ei:
+        acc.stack()
+    assert ei.value.data["stacked_counter"] == 0
+    assert sim.escrow_note == 500
+    sim.replace_cassette()
+    assert acc.stack() == 1
+
+
+def test_slow_stack_is_uncertain_not_lost(acc: BillAcceptor, sim: CashSimulator) -> None:
+    acc.enable(10000)
+    sim.insert_note(5000)
+    assert acc.escrow() == 5000
+    acc.stack_timeout = 0.05
+    sim.hold_stacking()
+    with pytest.raises(AcceptorFault) as ei:
+        acc.stack()
+    assert ei.value.data["uncertain"] is True and ei.value.data["stacked_counter"] == 0
+    sim.release_stack()  # the note lands after all: the counter (the oracle) says so
+    assert acc.stacked_counter() == 1
+    [ev] = acc.poll()
+    assert ev.kind is EventKind.STACKED and ev.denomination_fen == 5000
