@@ -157,8 +157,9 @@ class Link:
             return data
         if self.addr.kind == "serial":
             device.timeout = timeout
-            try:
-                return bytes(device.read(64))
+            try:  # read(n) waits for all n bytes: wait for one, then take what is there
+                first = bytes(device.read(1))
+                return first + bytes(device.read(device.in_waiting)) if first else b""
             finally:
                 device.timeout = self.addr.timeout
         import usb.core  # type: ignore[import-untyped]  # USB only
