@@ -54,6 +54,7 @@ class EscposReceiptPrinter:
         self.print_timeout = print_timeout
         self.poll_interval = poll_interval
         self._lock = threading.Lock()
+        self._gs_r: int | None = None  # the GS r 1 answer, once it has come
 
     @classmethod
     def from_config(cls, url: str, model: str | int = "80", **kwargs: float) -> EscposReceiptPrinter:
@@ -78,7 +79,7 @@ class EscposReceiptPrinter:
                 return decode_status(None, None, None)
 
     def _query(self, link: Link) -> StatusReport:
-        link.drain()
+        self._note_gs_r(link.read(0.0))  # late answers; a GS r reply is kept, not lost
         answers: list[int | None] = []
         for n in (1, 2, 4):
             link.send(c.dle_eot(n))
@@ -92,11 +93,18 @@ class EscposReceiptPrinter:
         deadline = time.monotonic() + self.status_timeout
         while True:
             left = deadline - time.monotonic()
-            for byte in link.read(max(0.0, left)):
+            data = link.read(max(0.0, left))
+            self._note_gs_r(data)
+            for byte in data:
                 if is_dle_eot_reply(byte):
                     return byte
             if left <= 0:
                 return None
+
+    def _note_gs_r(self, data: bytes) -> None:
+        for byte in data:
+            if is_gs_r_reply(byte) and self._gs_r is None:
+                self._gs_r = byte
 
     # --- printing ------------------------------------------------------------------
     def print_receipt(self, receipt: Receipt) -> None:
@@ -115,6 +123,7 @@ class EscposReceiptPrinter:
 
     def print_job(self, job: bytes) -> None:
         with self._lock, self._open() as link:
+            self._gs_r = None
             before = self._query(link)
             self._raise_for(before, "before printing")
             link.send(job + c.gs_r(1))
@@ -132,21 +141,20 @@ class EscposReceiptPrinter:
                     f"the printer did not confirm the receipt within {self.print_timeout:g} s",
                     state=report.state.value,
                 )
-            for byte in link.read(max(0.0, min(deadline, next_poll) - now)):
-                if is_gs_r_reply(byte):
-                    paper = gs_r_paper(byte)
-                    if paper is PrinterState.PAPER_OUT:
-                        raise PaperOut("paper ran out at the end of the receipt")
-                    if paper is PrinterState.PAPER_NEAR_END:
-                        logger.warning("printer paper near end")
-                    return
-                if is_dle_eot_reply(byte) and byte & 0x64:  # DLE EOT 2: cover, paper, error
-                    report = self._query(link)
-                    self._raise_for(report, "while printing")
-                    if not report.answered:
-                        raise PrinterOffline("the printer stopped answering while printing")
-                    raise ReceiptIncomplete("the printer stopped while printing",
-                                            offline_cause=f"0x{byte:02x}")
+            data = link.read(max(0.0, min(deadline, next_poll) - now))
+            self._note_gs_r(data)
+            if self._gs_r is not None:
+                paper = gs_r_paper(self._gs_r)
+                if paper is PrinterState.PAPER_OUT:
+                    raise PaperOut("paper ran out at the end of the receipt")
+                if paper is PrinterState.PAPER_NEAR_END:
+                    logger.warning("printer paper near end")
+                return
+            if any(is_dle_eot_reply(b) and b & 0x64 for b in data):  # cover, paper end, error
+                # make sure with a full query (a stray reply must not fail a good receipt)
+                report = self._query(link)
+                self._raise_for(report, "while printing")
+                continue
             if time.monotonic() >= next_poll:
                 link.send(c.dle_eot(2))
                 next_poll = time.monotonic() + self.poll_interval

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import time
 from dataclasses import dataclass, field
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
@@ -136,11 +135,6 @@ class Link:
             logger.log(TRAFFIC, "printer << %s", data.hex(" "))
         return data
 
-    def drain(self) -> None:
-        """Drop late answers to earlier queries."""
-        while self.read(0.0):
-            pass
-
     def _read(self, timeout: float) -> bytes:
         device = self._dev.device
         if self.addr.kind == "tcp":
@@ -169,14 +163,3 @@ class Link:
         except usb.core.USBTimeoutError:
             return b""
 
-
-def wait_for(link: Link, accept: Any, timeout: float) -> int | None:
-    """Read until a byte for which accept(byte) is true arrives; that byte, or None."""
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        for byte in link.read(max(0.0, min(left, 0.2))):
-            if accept(byte):
-                return byte
-        if left <= 0:
-            return None
