@@ -11,11 +11,13 @@ into pages of text lines (GB18030), QR payloads, rasters and cuts, and into a PN
 
 Standalone: `python -m devices.sim.printer_sim --port 9100 [--control-port 9101]`; the
 control port takes one command per line: `paper ok|near_end|out`, `out_after N`,
-`cover open|closed`, `offline on|off`, `lines`, `png PATH`, `clear`.
+`cover open|closed`, `offline on|off`, `lines` (a JSON list), `png PATH`, `clear`;
+it answers one line: `ok`, `error: ...` or the JSON.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import socket
 import socketserver
@@ -246,7 +248,7 @@ class PrinterSim:
 
 
 # --- standalone --------------------------------------------------------------------
-def _control(sim: PrinterSim, command: str) -> str:
+def control(sim: PrinterSim, command: str) -> str:
     words = command.split()
     if not words:
         return ""
@@ -261,7 +263,7 @@ def _control(sim: PrinterSim, command: str) -> str:
         elif verb == "offline":
             sim.set_offline(args[0] == "on")
         elif verb == "lines":
-            return "\n".join(sim.lines())
+            return json.dumps(sim.lines(), ensure_ascii=False)  # one line
         elif verb == "png":
             sim.render_png(args[0])
         elif verb == "clear":
@@ -273,11 +275,11 @@ def _control(sim: PrinterSim, command: str) -> str:
     return "ok"
 
 
-def _serve_control(sim: PrinterSim, host: str, port: int) -> socketserver.ThreadingTCPServer:
+def serve_control(sim: PrinterSim, host: str, port: int) -> socketserver.ThreadingTCPServer:
     class ControlHandler(socketserver.StreamRequestHandler):
         def handle(self) -> None:
             for raw in self.rfile:
-                answer = _control(sim, raw.decode("utf-8", errors="replace").strip())
+                answer = control(sim, raw.decode("utf-8", errors="replace").strip())
                 self.wfile.write((answer + "\n").encode("utf-8"))
 
     server = socketserver.ThreadingTCPServer((host, port), ControlHandler)
@@ -314,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     sim.start()
     print(f"printer simulator on {sim.url}", flush=True)
     if args.control_port is not None:
-        _serve_control(sim, args.host, args.control_port)
+        serve_control(sim, args.host, args.control_port)
         print(f"control on {args.host}:{args.control_port}", flush=True)
     try:
         threading.Event().wait()

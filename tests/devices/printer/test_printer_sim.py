@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -223,3 +224,29 @@ def test_standalone_simulator_prints_what_it_received() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+def test_control_port_sets_the_paper_and_reads_the_lines(sim: PrinterSim) -> None:
+    from devices.sim.printer_sim import serve_control
+
+    server = serve_control(sim, "127.0.0.1", 0)
+    try:
+        with socket.create_connection(server.server_address[:2]) as conn:
+            stream = conn.makefile("rw", encoding="utf-8")
+
+            def ask(command: str) -> str:
+                stream.write(command + "\n")
+                stream.flush()
+                return stream.readline().rstrip("\n")
+
+            assert ask("paper near_end") == "ok"
+            assert fast_printer(sim.url).status() is PrinterState.PAPER_NEAR_END
+            assert ask("cover open") == "ok"
+            assert fast_printer(sim.url).status() is PrinterState.COVER_OPEN
+            assert ask("cover closed") == "ok" and ask("paper ok") == "ok"
+            fast_printer(sim.url).print_lines(["收款单", "￥100.00"], title="钱箱清点")
+            assert json.loads(ask("lines")) == ["钱箱清点", "收款单", "￥100.00"]
+            assert ask("bogus").startswith("error")
+    finally:
+        server.shutdown()
+        server.server_close()
