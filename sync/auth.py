@@ -35,7 +35,7 @@ MAX_SKEW_S = 300
 
 def string_to_sign(method: str, path: str, timestamp: str, nonce: str, body: bytes) -> bytes:
     digest = hashlib.sha256(body).hexdigest()
-    return "\n".join([method.upper(), path, timestamp, nonce, digest]).encode("utf-8")
+    return f"{method.upper()}\n{path}\n{timestamp}\n{nonce}\n{digest}".encode()
 
 
 def signature(key: bytes, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:

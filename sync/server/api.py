@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -71,7 +71,7 @@ def status(request: Request, kiosk_id: KioskId) -> KioskStatus:
     with _state(request).sf() as s:
         kiosk = s.get(Kiosk, kiosk_id)
         assert kiosk is not None
-        return KioskStatus(kiosk_id=kiosk_id, last_seq=kiosk.last_seq, server_time=datetime.now(timezone.utc))
+        return KioskStatus(kiosk_id=kiosk_id, last_seq=kiosk.last_seq, server_time=datetime.now(UTC))
 
 
 @router.get("/rows/{seq}", response_model=RowEnvelope)
@@ -94,7 +94,7 @@ def heartbeat(request: Request, kiosk_id: KioskId, health: DeviceHealthEvent) ->
         kiosk = s.get(Kiosk, kiosk_id)
         assert kiosk is not None
         last = kiosk.last_seq
-    return HeartbeatAck(server_time=datetime.now(timezone.utc), last_seq=last)
+    return HeartbeatAck(server_time=datetime.now(UTC), last_seq=last)
 
 
 @router.get("/tariffs", response_model=TariffPage)

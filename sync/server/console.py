@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import logging
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, HTTPException, Request
@@ -55,7 +55,7 @@ def _age(then: datetime | None, now: datetime) -> tuple[str, float | None]:
 
 def render_dashboard(state: ServerState, token: str) -> str:
     sf = state.sf
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     q = f"?token={quote(token)}" if token else ""
     out = [f"<!doctype html><html><head><meta charset='utf-8'><title>Kiosk console</title><style>{CSS}</style></head><body>"]
     out.append("<h1>Kiosk console</h1>")

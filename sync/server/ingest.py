@@ -37,7 +37,13 @@ from sync.protocol import (
 )
 
 from .db import CreditClaim, JournalRow, Kiosk, utcnow
-from .service import SF, add_pending_credit_version, create_ticket, latest_pending_credit, raise_alert
+from .service import (
+    SF,
+    add_pending_credit_version,
+    create_ticket,
+    latest_pending_credit,
+    raise_alert,
+)
 
 logger = logging.getLogger(__name__)
 

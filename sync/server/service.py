@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from datetime import datetime
-from typing import Any, Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -320,8 +321,7 @@ def health_of(kiosk: Kiosk) -> dict[str, Any]:
 
 def as_utc(dt: datetime | None) -> datetime | None:
     """SQLite gives naive datetimes back; they were stored as UTC."""
-    from datetime import timezone
 
     if dt is None or dt.tzinfo is not None:
         return dt
-    return dt.replace(tzinfo=timezone.utc)
+    return dt.replace(tzinfo=UTC)

@@ -6,8 +6,8 @@ run-tests.sh); when unset, the fixture starts a throwaway cluster with that same
 stops it at the end. If none can be had, the PostgreSQL tests fail, they never skip."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sync_server_harness import (

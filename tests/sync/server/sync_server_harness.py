@@ -12,9 +12,10 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import uvicorn
@@ -149,7 +150,9 @@ def start_pg_cluster() -> tuple[str, list[str]]:
         "source packaging/test-services/postgres.sh; "
         'echo "URL=${KIOSK_TEST_PG_URL:-}"; for c in "${STOP_CMDS[@]}"; do echo "STOP=$c"; done'
     )
-    out = subprocess.run(["bash", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        ["bash", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+    )
     url = next((ln[4:] for ln in out.stdout.splitlines() if ln.startswith("URL=")), "")
     stops = [ln[5:] for ln in out.stdout.splitlines() if ln.startswith("STOP=")]
     if not url:

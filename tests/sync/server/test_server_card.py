@@ -45,8 +45,11 @@ def test_spec_vector_through_the_shared_crypto() -> None:
 def test_authorise_load_refuses_a_bad_mac1() -> None:
     keys = CardKeyStore(mlk={1: secrets.token_bytes(16)}, mtk=secrets.token_bytes(16))
     req = _card_init(keys, 1234)
-    kw = dict(serial=SERIAL, old_balance=0, amount=1234, terminal=TERMINAL, random4=bytes.fromhex(str(req["random"])),
-              online_atc=7, date4=bytes.fromhex("20261122"), time3=bytes.fromhex("093000"))
+    kw = {
+        "serial": SERIAL, "old_balance": 0, "amount": 1234, "terminal": TERMINAL,
+        "random4": bytes.fromhex(str(req["random"])), "online_atc": 7,
+        "date4": bytes.fromhex("20261122"), "time3": bytes.fromhex("093000"),
+    }
     good = authorise_load(keys, key_index=1, mac1=bytes.fromhex(str(req["mac1"])), **kw)  # type: ignore[arg-type]
     assert good.seslk == req["_seslk"]
     try:

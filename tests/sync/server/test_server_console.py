@@ -32,13 +32,13 @@ def dump_dom(url: str, *, wait_ms: int | None = None) -> str:
             "--disable-dev-shm-usage", "--user-data-dir=/tmp/kiosk-test-chromium"]
     if wait_ms is not None:
         args.append(f"--virtual-time-budget={wait_ms}")
-    out = subprocess.run([*args, "--dump-dom", url], capture_output=True, text=True, timeout=90)
+    out = subprocess.run([*args, "--dump-dom", url], capture_output=True, text=True, timeout=90, check=False)
     assert out.returncode == 0, out.stderr[-2000:]
     return out.stdout
 
 
 def _row(dom: str, attr: str, value: str) -> str:
-    m = re.search(rf'<tr class="([^"]*)" data-{attr}="{re.escape(value)}">(.*?)</tr>', dom, re.S)
+    m = re.search(rf'<tr class="([^"]*)" data-{attr}="{re.escape(value)}">(.*?)</tr>', dom, re.DOTALL)
     assert m is not None, f"no row data-{attr}={value}"
     return f"{m.group(1)}|{m.group(2)}"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sync_server_harness import Chain, LiveServer
@@ -23,7 +23,7 @@ from sync.protocol import (
 from sync.server import service
 from sync.tariff_verify import TariffRejected, verify_tariff
 
-NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 TARIFF = {
     "tariff_id": "residential",
     "version": 3,
