@@ -123,9 +123,9 @@ class EscposReceiptPrinter:
 
     def print_job(self, job: bytes) -> None:
         with self._lock, self._open() as link:
-            self._gs_r = None
             before = self._query(link)
             self._raise_for(before, "before printing")
+            self._gs_r = None
             link.send(job + c.gs_r(1))
             self._await_completion(link)
 
@@ -149,6 +149,9 @@ class EscposReceiptPrinter:
                     raise PaperOut("paper ran out at the end of the receipt")
                 if paper is PrinterState.PAPER_NEAR_END:
                     logger.warning("printer paper near end")
+                # a clone that answers GS r on receipt rather than in sequence still gets
+                # caught here when it stopped mid-receipt
+                self._raise_for(self._query(link), "after printing")
                 return
             if any(is_dle_eot_reply(b) and b & 0x64 for b in data):  # cover, paper end, error
                 # make sure with a full query (a stray reply must not fail a good receipt)

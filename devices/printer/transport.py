@@ -101,6 +101,8 @@ class Link:
     def __init__(self, addr: PrinterAddress, escpos_profile: str) -> None:
         self.addr = addr
         self._dev = _open_escpos(addr, escpos_profile)
+        if addr.kind == "serial":  # late answers to an earlier session's queries
+            self._dev.device.reset_input_buffer()
 
     def close(self) -> None:
         try:

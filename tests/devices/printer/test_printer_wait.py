@@ -63,7 +63,7 @@ def with_link(monkeypatch: pytest.MonkeyPatch, link: ScriptedLink) -> EscposRece
 def test_a_stray_status_byte_does_not_fail_a_good_receipt(monkeypatch: pytest.MonkeyPatch) -> None:
     link = ScriptedLink(gs_r_after=2, poll_replies=[0x16])  # bit 2: looks like a cover
     with_link(monkeypatch, link).print_receipt(RECEIPT)
-    assert link.sent.count(c.dle_eot(1)) == 2  # the pre-check and the confirming query
+    assert link.sent.count(c.dle_eot(1)) == 3  # pre-check, the stray byte checked, final
 
 
 def test_gs_r_answer_arriving_with_a_query_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
