@@ -109,7 +109,7 @@ def cmd_read(args: argparse.Namespace) -> int:
         return EXIT_OK
     except KioskError as exc:
         return _fail("card read", exc)
-    except Exception as exc:  # noqa: BLE001 - a service tool prints, never tracebacks
+    except Exception as exc:
         logger.debug("card read failed", exc_info=True)
         return _fail("card read", exc)
     finally:
@@ -122,7 +122,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     try:
         readers = CardReaders()
         report = run_selftest(readers)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         logger.debug("card selftest failed", exc_info=True)
         return _fail("card selftest", exc)
     finally:

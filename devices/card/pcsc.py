@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from smartcard import scard
+from smartcard import scard  # type: ignore[import-untyped]
 
 from kiosk.errors import CardAbsent, CardPulled, CardReaderError, UnknownCard
 

@@ -7,8 +7,9 @@ then `probe(transport)` looks at the card (select an application, read a layout 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from kiosk.card import CardCredit, CardSnapshot, CardTech, CreditOutcome, CreditProof
 from kiosk.errors import UnknownCard
@@ -16,6 +17,7 @@ from kiosk.errors import UnknownCard
 from . import cpu_profile, ic_profile
 from .apdu import StatusError, Transport
 from .sam import SamPort
+from .sle4442 import SLE4442_ATRS
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +83,7 @@ register(
         tech=CardTech.IC,
         probe=ic_profile.probe,
         open=ic_profile.IcSession,
-        atrs=ic_profile.SLE4442_ATRS,
+        atrs=SLE4442_ATRS,
     )
 )
 register(

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import Self, TypeVar
 
 from kiosk.card import CardCredit, CardSnapshot, CardTech, CreditOutcome, CreditProof
 from kiosk.errors import CardAbsent, CardPulled, CardReaderError, SamUnavailable
@@ -83,8 +84,8 @@ class ThreadedSam:
         if self._conn is not None:
             try:
                 self._conn.close()
-            except Exception:  # noqa: BLE001 - the handle may be dead already
-                pass
+            except Exception:
+                logger.debug("closing the SAM connection failed", exc_info=True)
         self._conn, self._client = None, None
 
     def close(self) -> None:
@@ -145,13 +146,13 @@ class CardSessionHandle:
     def close(self) -> None:
         self._on_worker(self._conn.close)
 
-    def __enter__(self) -> CardSessionHandle:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
             self.close()
-        except Exception:  # noqa: BLE001 - closing a pulled card may fail; nothing to do
+        except Exception:
             logger.debug("closing the card connection failed", exc_info=True)
 
 
@@ -270,7 +271,7 @@ class CardReaders:
         if self._sam is not None:
             try:
                 self._sam.close()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 logger.debug("closing the SAM failed", exc_info=True)
         for worker in self._workers.values():
             worker.close()

@@ -73,7 +73,7 @@ class SamClient:
 
     def _select(self) -> None:
         if not self._selected:
-            data, sw = send(self.t, build(0x00, 0xA4, 0x04, 0x00, SAM_AID))
+            _data, sw = send(self.t, build(0x00, 0xA4, 0x04, 0x00, SAM_AID))
             if sw != 0x9000:
                 raise SamUnavailable(f"no SAM application in {self.t.reader} ({sw:04X})")
             self._selected = True

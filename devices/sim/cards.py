@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ic", action="append", default=[], metavar="NAME:SERIAL")
     p.add_argument("--cpu", action="append", default=[], metavar="NAME:SERIAL")
     p.add_argument("--insert", metavar="NAME")
+    p.add_argument("--wait-lock", type=float, default=0.0, metavar="S",
+                   help="wait S seconds for another emulator to release the virtual reader")
     p.add_argument("-v", "--verbose", action="store_true")
     return p
 
@@ -47,10 +49,10 @@ def main(argv: list[str] | None = None) -> int:
             name, serial = spec.split(":", 1)
             emu.issue_cpu(name, serial)
         server = ControlServer(emu, args.control_host, args.control_port).start()
-        emu.start(with_sam=not args.no_sam)
+        emu.start(with_sam=not args.no_sam, lock_timeout_s=args.wait_lock)
         if args.insert:
             emu.insert(args.insert)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # TimeoutError / ConnectionError are OSErrors
         print(f"card emulator: {exc}", file=sys.stderr)
         emu.stop()
         return 2

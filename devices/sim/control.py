@@ -12,7 +12,7 @@ import logging
 import socket
 import socketserver
 import threading
-from typing import Any
+from typing import Any, Self
 
 from .emulator import CardEmulator
 
@@ -112,7 +112,7 @@ class ControlClient:
         self._file.close()
         self._sock.close()
 
-    def __enter__(self) -> ControlClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

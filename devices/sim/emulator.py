@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 from devices.card.ic_layout import crc_ok, current_slot, decode_record, seq_later
 
@@ -21,11 +21,11 @@ from .issue import (
     issue_ic,
 )
 from .sam_card import SamCard, SamKeys
-from .vpcd import MIN_OUT_S, VPCD_BASE_PORT, Tear, VpcdSlot
+from .vpcd import MIN_OUT_S, VPCD_BASE_PORT, Tear, VpcdLock, VpcdSlot
 
 logger = logging.getLogger(__name__)
 
-EmulatedCard = Union[Sle4442Card, CpuPurseCard, MuteCard]
+EmulatedCard: TypeAlias = Sle4442Card | CpuPurseCard | MuteCard
 
 CARD_SLOT = 0
 SAM_SLOT = 1
@@ -49,16 +49,25 @@ class CardEmulator:
         self.sam = SamCard(keys, bytes.fromhex(sam_id), quota_fen)
         self._inserted: str | None = None
         self._lock = threading.RLock()
+        self._vpcd_lock = VpcdLock(base_port)
 
     # --- lifecycle ------------------------------------------------------------------
-    def start(self, with_sam: bool = True) -> None:
-        if with_sam:
-            self.slots[SAM_SLOT].insert(self.sam)
+    def start(self, with_sam: bool = True, lock_timeout_s: float = 0.0) -> None:
+        """Take the vpcd reader (waiting up to lock_timeout_s for another emulator to let
+        go of it) and insert the SAM."""
+        self._vpcd_lock.acquire(lock_timeout_s)
+        try:
+            if with_sam:
+                self.slots[SAM_SLOT].insert(self.sam)
+        except BaseException:
+            self._vpcd_lock.release()
+            raise
 
     def stop(self) -> None:
         for slot in self.slots.values():
             slot.remove()
         self._inserted = None
+        self._vpcd_lock.release()
 
     # --- issuing --------------------------------------------------------------------
     def _add(self, card: EmulatedCard) -> dict[str, Any]:
@@ -199,7 +208,7 @@ class CardEmulator:
                 card.balance = max(0, card.balance - used_units)
                 card.meter_zone = cpu_meter_zone(card.balance, lifetime + used_units, status, at)
             else:
-                raise ValueError("a mute card cannot go into a meter")
+                raise TypeError("a mute card cannot go into a meter")
             return card.dump()
 
     # --- helpers ----------------------------------------------------------------------
@@ -212,5 +221,5 @@ class CardEmulator:
     def _ic(self, name: str) -> Sle4442Card:
         card = self._card(name)
         if not isinstance(card, Sle4442Card):
-            raise ValueError(f"{name!r} is not an IC card")
+            raise TypeError(f"{name!r} is not an IC card")
         return card

@@ -11,7 +11,6 @@ import threading
 from datetime import datetime
 
 from devices.card.readers import CardReaders, CardSessionHandle
-
 from kiosk.card import CardCredit, CardSnapshot
 
 from .emulator import CardEmulator
@@ -19,6 +18,7 @@ from .emulator import CardEmulator
 logger = logging.getLogger(__name__)
 
 DEFAULT_QUOTA_FEN = 1_000_000
+LOCK_WAIT_S = 240.0  # another test run may hold the virtual reader for a while
 VPCD_READERS = ("Virtual PCD 00 00", "Virtual PCD 00 01")
 
 _lock = threading.Lock()
@@ -33,7 +33,7 @@ def require_pcscd() -> None:
     readers = CardReaders()
     try:
         names = readers.readers()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise PcscdMissing(
             f"pcscd is not reachable ({exc}); start it with `bash packaging/run-tests.sh` "
             "or `source packaging/test-services/pcscd.sh`"
@@ -52,11 +52,16 @@ def shared() -> tuple[CardEmulator, CardReaders]:
         if _shared is None:
             require_pcscd()
             emu = CardEmulator(quota_fen=DEFAULT_QUOTA_FEN)
-            emu.start()
+            emu.start(lock_timeout_s=LOCK_WAIT_S)
             readers = CardReaders()
             _shared = (emu, readers)
             atexit.register(_close)
         return _shared
+
+
+def release_shared() -> None:
+    """Give the virtual reader back (e.g. before starting the emulator as a subprocess)."""
+    _close()
 
 
 def _close() -> None:

@@ -8,7 +8,9 @@ connection at the n-th matching APDU, before applying it, after applying it, or 
 applying a prefix of a memory write."""
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import socket
 import threading
 import time
@@ -27,6 +29,38 @@ TEAR_MODES = (TEAR_BEFORE, TEAR_AFTER, TEAR_PREFIX)
 
 # last removal per vpcd address in this process, so a new emulator also keeps the 1 s rule
 _LAST_REMOVED: dict[tuple[str, int], float] = {}
+
+
+class VpcdLock:
+    """Cross-process lock on one vpcd reader: vpcd serves a single emulator per slot, so
+    two emulators (two test runs) must take turns instead of stealing each other's slots."""
+
+    def __init__(self, base_port: int = VPCD_BASE_PORT) -> None:
+        self.path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"kiosk-vpcd-{base_port}.lock")
+        self._fd: int | None = None
+
+    def acquire(self, timeout_s: float) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+                    os.close(fd)
+                    raise TimeoutError(f"vpcd is in use by another emulator (pid {holder or '?'})") from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
 
 
 class VirtualCard(Protocol):
@@ -105,7 +139,11 @@ class VpcdSlot:
             self._thread.start()
         logger.info("slot %d: card inserted (%s)", self.slot, card.atr.hex())
         if wait_seen_s > 0 and not self._seen.wait(wait_seen_s):
-            logger.warning("slot %d: vpcd did not talk to the card within %.1fs", self.slot, wait_seen_s)
+            self.remove()
+            raise ConnectionError(
+                f"vpcd slot {self.slot} ({self.addr[1]}) did not take the card within {wait_seen_s}s: "
+                "is pcscd running, or another emulator connected to that slot?"
+            )
 
     def remove(self) -> None:
         with self._lock:

@@ -1,0 +1,58 @@
+"""A kiosk must never be the thing that locks a card: EC read first, PSC from the SAM,
+presented at most once per insertion and only when EC is 07."""
+from __future__ import annotations
+
+import pytest
+
+from devices.card.readers import CardReaders
+from devices.sim.emulator import CardEmulator
+from devices.sim.harness import credit_for, insert_and_open
+from kiosk.card import CreditOutcome
+from kiosk.errors import CardLocked, PscRejected
+
+SERIAL = "0A0B0C0D0E0F1011"
+WRONG_KEY = "00" * 32
+
+
+def test_right_key_writes_once(emu: CardEmulator, readers: CardReaders) -> None:
+    emu.issue_ic("c", SERIAL)
+    with insert_and_open(emu, readers, "c") as s:
+        snap = s.read()
+        proof = s.write_credit(credit_for(snap))
+        proof2 = s.write_credit(credit_for(snap))  # same credit again: already there, no write
+    assert proof.counter_after == proof2.counter_after == 1
+    d = emu.dump("c")
+    assert d["psc_presentations"] == 1 and d["writes_applied"] == 1 and d["ec"] == 7
+
+
+def test_wrong_card_key_never_locks(emu: CardEmulator, readers: CardReaders) -> None:
+    emu.issue_ic("c", SERIAL, card_key=WRONG_KEY)
+    with insert_and_open(emu, readers, "c") as s:
+        snap = s.read()
+        with pytest.raises(PscRejected) as info:
+            s.write_credit(credit_for(snap))
+        assert info.value.data["ec_after"] == 3
+        with pytest.raises(PscRejected):  # same insertion: never a second presentation
+            s.write_credit(credit_for(snap))
+    d = emu.dump("c")
+    assert d["psc_presentations"] == 1 and d["ec"] == 3 and d["writes_applied"] == 0
+    for _ in range(2):  # later insertions: EC is 03, the kiosk does not present at all
+        with insert_and_open(emu, readers, "c") as s:
+            snap = s.read()
+            with pytest.raises(CardLocked) as locked:
+                s.write_credit(credit_for(snap))
+            assert not isinstance(locked.value, PscRejected)
+            assert s.check_credit(credit_for(snap))[0] is CreditOutcome.NOT_APPLIED
+    d = emu.dump("c")
+    assert d["psc_presentations"] == 1 and d["ec"] == 3
+
+
+@pytest.mark.parametrize("ec", [3, 1, 0])
+def test_ec_not_07_is_untouched(emu: CardEmulator, readers: CardReaders, ec: int) -> None:
+    emu.issue_ic("c", SERIAL, ec=ec)
+    with insert_and_open(emu, readers, "c") as s:
+        snap = s.read()
+        with pytest.raises(CardLocked):
+            s.write_credit(credit_for(snap))
+    d = emu.dump("c")
+    assert d["ec"] == ec and d["psc_presentations"] == 0 and d["writes_applied"] == 0
