@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import httpx
@@ -28,11 +30,13 @@ def _chromium() -> str:
 
 
 def dump_dom(url: str, *, wait_ms: int | None = None) -> str:
-    args = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-dev-shm-usage", "--user-data-dir=/tmp/kiosk-test-chromium"]
-    if wait_ms is not None:
-        args.append(f"--virtual-time-budget={wait_ms}")
-    out = subprocess.run([*args, "--dump-dom", url], capture_output=True, text=True, timeout=90, check=False)
+    # a profile of its own each time: a shared one hands the URL to a chromium still exiting
+    with tempfile.TemporaryDirectory(prefix="kiosk-test-chromium-") as profile:
+        args = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-dev-shm-usage", f"--user-data-dir={profile}"]
+        if wait_ms is not None:
+            args.append(f"--virtual-time-budget={wait_ms}")
+        out = subprocess.run([*args, "--dump-dom", url], capture_output=True, text=True, timeout=90, check=False)
     assert out.returncode == 0, out.stderr[-2000:]
     return out.stdout
 
@@ -73,12 +77,15 @@ def test_console_shows_calls_tickets_health_and_alerts(live: LiveServer, tmp_pat
         "<input name='status' value='in_progress'><input name='note' value='technician called'>"
         "</form></body></html>"
     )
-    after = dump_dom(form.as_uri(), wait_ms=5000)
-    assert "<h1>Kiosk console</h1>" in after  # redirected back to the console
-    assert 'class="status">in_progress<' in _row(after, "ticket", str(help_id))
+    dump_dom(form.as_uri(), wait_ms=5000)
     since = max(t["version"] for t in tickets.values())
-    changed = k.get(f"/v1/tickets?since={since}").json()["items"]
+    deadline = time.monotonic() + 15
+    while not (changed := k.get(f"/v1/tickets?since={since}").json()["items"]):
+        assert time.monotonic() < deadline, "the browser's form post did not arrive"
+        time.sleep(0.1)
     assert [(t["ticket_id"], t["status"], t["note"]) for t in changed] == [(help_id, "in_progress", "technician called")]
+    after = dump_dom(f"{live.base_url}/console")
+    assert 'class="status">in_progress<' in _row(after, "ticket", str(help_id))
 
 
 def test_console_needs_the_staff_token_when_one_is_configured(tmp_path: Path) -> None:
