@@ -16,8 +16,10 @@ _kiosk_pg_start() {
     echo "postgres.sh: $bindir/initdb not found (bash packaging/install-system-deps.sh); PostgreSQL tests will fail" >&2
     return 0
   fi
-  local as=() dir port
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/kiosk-test-pg.XXXXXX")
+  local as=() dir port base=${TMPDIR:-/tmp}
+  # as root the cluster runs as postgres, which must reach the directory: /tmp, not $TMPDIR
+  [ "$(id -u)" -eq 0 ] && base=/tmp
+  dir=$(mktemp -d "$base/kiosk-test-pg.XXXXXX")
   if [ "$(id -u)" -eq 0 ]; then
     if ! id postgres >/dev/null 2>&1; then
       echo "postgres.sh: no postgres user; PostgreSQL tests will fail" >&2

@@ -233,8 +233,8 @@ def ticket_model(row: TicketRow) -> Ticket:
         txn_id=row.txn_id,
         status=TicketStatus(row.status),
         summary=row.summary,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        created_at=_utc(row.created_at),
+        updated_at=_utc(row.updated_at),
         note=row.note,
         version=row.version,
     )
@@ -321,7 +321,10 @@ def health_of(kiosk: Kiosk) -> dict[str, Any]:
 
 def as_utc(dt: datetime | None) -> datetime | None:
     """SQLite gives naive datetimes back; they were stored as UTC."""
-
     if dt is None or dt.tzinfo is not None:
         return dt
     return dt.replace(tzinfo=UTC)
+
+
+def _utc(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
