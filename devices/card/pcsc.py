@@ -76,17 +76,20 @@ class PcscContext(_ThreadBound):
             raise CardReaderError(f"cannot list readers: {_msg(hresult)}")
         return list(names)
 
-    def status(self, readers: list[str], timeout_ms: int = 0) -> list[ReaderStatus]:
-        """Current state of the readers (timeout_ms 0: no wait)."""
-        return self.wait_change([(r, scard.SCARD_STATE_UNAWARE) for r in readers], timeout_ms)
+    def status(self, readers: list[str]) -> list[ReaderStatus]:
+        """Current state of the readers, without waiting."""
+        result = self.wait_change([(r, scard.SCARD_STATE_UNAWARE) for r in readers], 0)
+        if result is None:
+            raise CardReaderError("reader status: no answer")
+        return result
 
-    def wait_change(self, states: list[tuple[str, int]], timeout_ms: int) -> list[ReaderStatus]:
+    def wait_change(self, states: list[tuple[str, int]], timeout_ms: int) -> list[ReaderStatus] | None:
         """SCardGetStatusChange. `states` are (reader, last event state); returns the new
-        states (unchanged ones too) or the input states on timeout."""
+        states of all of them, or None when nothing changed within timeout_ms."""
         self._check_thread()
         hresult, new = scard.SCardGetStatusChange(self._ctx, timeout_ms, states)
         if hresult == scard.SCARD_E_TIMEOUT:
-            hresult, new = scard.SCardGetStatusChange(self._ctx, 0, states)
+            return None
         if hresult in _SERVICE:
             raise CardReaderError(f"reader status: {_msg(hresult)}")
         if hresult != scard.SCARD_S_SUCCESS:

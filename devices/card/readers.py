@@ -227,6 +227,9 @@ class CardReaders:
             except StatusError as exc:
                 conn.close()
                 raise CardPulled(f"card exchange failed while identifying: {exc}") from exc
+            except CardPulled as exc:  # nothing was written: the card is simply not there
+                conn.close()
+                raise CardAbsent(f"card left {reader} while being identified: {exc}") from exc
             except BaseException:
                 conn.close()
                 raise
@@ -247,11 +250,14 @@ class CardReaders:
             callback(CardEvent(reader, state.present, state.atr))
             while not self._stop.is_set():
                 try:
-                    new = ctx.wait_change([(reader, state.state)], 300)[0]
+                    changed = ctx.wait_change([(reader, state.state)], 300)
                 except CardReaderError as exc:
                     logger.warning("card monitor: %s", exc)
                     time.sleep(1.0)
                     continue
+                if changed is None:
+                    continue
+                new = changed[0]
                 if new.present != state.present or new.event_count != state.event_count:
                     callback(CardEvent(reader, new.present, new.atr))
                 state = new

@@ -74,10 +74,13 @@ def _close() -> None:
 
 
 def reset(emu: CardEmulator) -> None:
+    """Empty slot 0 (and wait until pcscd sees it empty), no cards, default SAM quota."""
     emu.remove()
     emu.disarm()
     emu.cards.clear()
     emu.set_quota(DEFAULT_QUOTA_FEN)
+    if _shared is not None and _shared[0] is emu:
+        _shared[1].wait_for_card(2.0, present=False)
 
 
 def insert_and_open(emu: CardEmulator, readers: CardReaders, name: str) -> CardSessionHandle:

@@ -78,6 +78,7 @@ def test_monitor_reports_insertion_and_removal(emu: CardEmulator, readers: CardR
     try:
         assert seen.wait(3) and events[0] is False
         emu.insert("c")
+        assert readers.wait_for_card(5)
         emu.remove()
         for _ in range(60):
             if events[-1] is False and True in events:

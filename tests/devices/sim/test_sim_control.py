@@ -15,7 +15,7 @@ from devices.sim.control import ControlClient, ControlError
 from devices.sim.emulator import CardEmulator
 from devices.sim.harness import credit_for
 from kiosk.card import CreditOutcome
-from kiosk.errors import CardPulled
+from kiosk.errors import CardAbsent
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -54,7 +54,7 @@ def test_standalone_emulator_and_control_client(emu: CardEmulator) -> None:
             assert ctl.dump("c1")["writes_applied"] == 1
             ctl.meter_load("c1", used_units=10)
             ctl.tear(mode="before", nth=0)
-            with pytest.raises(CardPulled):
+            with pytest.raises(CardAbsent):
                 readers.open_session()
             ctl.call("disarm")
             ctl.insert("p1")
