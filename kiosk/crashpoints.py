@@ -16,6 +16,8 @@ _hits: dict[str, int] = {}
 _lock = threading.Lock()
 _target: tuple[str, int] | None = None
 _planted: frozenset[str] = frozenset()
+_tracing = False
+trace: list[str] = []  # points reached, when KIOSK_CRASH_TRACE=1
 
 PLANTED_BUGS = frozenset({"recovery_blind_rewrite", "outbox_mark_before_send"})
 
@@ -36,7 +38,10 @@ ALL_POINTS: tuple[str, ...] = tuple(
 
 
 def configure_from_env() -> None:
-    global _target, _planted
+    global _target, _planted, _tracing
+    _tracing = os.environ.get("KIOSK_CRASH_TRACE") == "1"
+    trace.clear()
+    _target = None
     spec = os.environ.get("KIOSK_CRASH_AT", "")
     if spec:
         name, _, nth = spec.partition("@")
@@ -52,6 +57,8 @@ def configure_from_env() -> None:
 
 
 def crash_point(name: str) -> None:
+    if _tracing:
+        trace.append(name)
     if _target is None or _target[0] != name:
         return
     with _lock:

@@ -15,7 +15,7 @@ from .card import (
     CardCredit, CardKind, CardSnapshot, CardTech, CreditOutcome, CreditProof, MeterZone,
     PurchaseRecord,
 )
-from .errors import CardAbsent, CardError, CardWriteFailed, PaperOut, PaymentError, PrinterError
+from .errors import CardAbsent, CardError, CardPulled, CardWriteFailed, PaperOut, PaymentError, PrinterError
 from .ports import PaymentMethod, PrinterState, UploadRow
 from .receipt import Receipt
 
@@ -60,13 +60,13 @@ class _State:
 
 # --- card ------------------------------------------------------------------------------
 def new_card(tech: CardTech, serial: str = "0102030405060708", customer: str = "1234567890",
-             balance_fen: int = 0, seq: int = 0) -> dict[str, Any]:
+             balance_fen: int = 0, seq: int = 0, tier_units: int = 0) -> dict[str, Any]:
     return {
         "tech": tech.value, "serial": serial, "customer": customer, "meter": "9988776655",
-        "seq": seq, "volume": 0, "amount": 0, "lifetime": 0, "tier_units": 0,
+        "seq": seq, "volume": 0, "amount": 0, "lifetime": tier_units, "tier_units": tier_units,
         "tier_start": "2026-01-01", "meter_loaded": seq if seq else None,
         "atc": 0, "balance": balance_fen, "last_load": None, "present": True,
-        "refuse_writes": False, "writes": [],
+        "refuse_writes": False, "pull_on_write": None, "writes": [],
     }
 
 
@@ -128,6 +128,11 @@ class FakeCard:
                 raise CardWriteFailed("the card moved on since it was read")
             if c["refuse_writes"]:
                 raise CardWriteFailed("the card did not take the write (read back differs)")
+            pull = c["pull_on_write"]
+            if pull == "drop":  # pulled before the write reached the chip
+                c["pull_on_write"] = None
+                self.state.save(c)
+                raise CardPulled("card pulled during the write")
             c["writes"].append({"txn": credit.txn_id, "counter_before": credit.counter_before,
                                 "amount": credit.amount_fen, "volume": credit.volume_units})
             if c["tech"] == "ic":
@@ -140,6 +145,10 @@ class FakeCard:
                 c["last_load"] = {"atc": c["atc"], "amount": credit.amount_fen,
                                   "tac": f"{len(c['writes']):08X}", "balance_after": c["balance"]}
                 c["atc"] += 1
+            if pull == "apply":  # the write landed, the answer never came back
+                c["pull_on_write"] = None
+                self.state.save(c)
+                raise CardPulled("card pulled during the write")
             self.state.save(c)
             proof = self._matches(c, credit)
             assert proof is not None

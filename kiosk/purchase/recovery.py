@@ -42,7 +42,9 @@ class Recovery:
     def run(self) -> RecoveryReport:
         report = RecoveryReport()
         self._settle_notes(report)
-        opened = self.svc._tx(lambda s: self.svc.ledger.open_purchases(s, OPEN))
+        # MANUAL_REVIEW rows whose card outcome is unknown are asked again: the card may be back
+        opened = self.svc._tx(
+            lambda s: self.svc.ledger.open_purchases(s, OPEN | {S.MANUAL_REVIEW}))
         for p in opened:
             report.advanced[p.txn_id] = self.advance(p.txn_id).value
         return report
@@ -68,9 +70,12 @@ class Recovery:
         for note in notes:
             counter = self.acceptor.stacked_counter()
             stacked = counter > note.counter_before
+            event = "note_stacked" if stacked else "note_returned"
+            crash_point(f"before:{event}")
             now = self.svc.ctx.clock.now()
             self.svc._tx(lambda s, n=note.id, st=stacked, c=counter:
                          self.svc.ledger.note_settled(s, now, n, st, c))
+            crash_point(f"after:{event}")
             if stacked:
                 report.notes_stacked += 1
             else:
