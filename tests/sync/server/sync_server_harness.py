@@ -14,13 +14,21 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from kiosk.hashchain import GENESIS, canonical_json, row_hash
+from kiosk.journal import Journal, store
+from kiosk.journal.models import JournalRow as JRow
+from kiosk.journal.models import OutboxRow
+from sync.server.db import JournalRow
 from sync.auth import sign_headers
 from sync.protocol import RowEnvelope
 from sync.server import service
@@ -40,6 +48,10 @@ class LiveServer:
     backend: str
     _server: uvicorn.Server
     _thread: threading.Thread
+
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1])
 
     @property
     def sf(self) -> service.SF:
@@ -190,3 +202,49 @@ def pg_admin_url() -> str | None:
 
 def iter_lines(text: str) -> Iterator[str]:
     yield from text.splitlines()
+
+
+# --------------------------------------------------------------------------- kiosk journal
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.t = start or datetime(2026, 11, 1, 8, 0, tzinfo=timezone(timedelta(hours=8)))
+
+    def now(self) -> datetime:
+        return self.t
+
+    def advance(self, **kw: float) -> None:
+        self.t += timedelta(**kw)
+
+
+def open_journal(path: Path, kiosk_id: str) -> Journal:
+    journal = Journal(path, kiosk_id)
+    journal.open()
+    return journal
+
+
+def append_rows(journal: Journal, clock: FakeClock, n: int, kind: str = "purchase.created") -> None:
+    def do(s: Session) -> None:
+        for i in range(n):
+            store.append(s, journal.kiosk_id, f"T{uuid.uuid4().hex[:12]}", kind, {"amount_fen": 100 + i}, clock.now())
+
+    journal.call(do)
+
+
+def journal_chain(journal: Journal) -> list[tuple[int, str]]:
+    return journal.call(
+        lambda s: [(int(a), str(b)) for a, b in s.execute(select(JRow.seq, JRow.row_hash).order_by(JRow.seq))]
+    )
+
+
+def unsent(journal: Journal) -> int:
+    return int(journal.call(lambda s: s.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.sent == 0))))
+
+
+def server_chain(sf: service.SF, kiosk_id: str) -> list[tuple[int, str]]:
+    with sf() as s:
+        rows = s.execute(
+            select(JournalRow.seq, JournalRow.row_hash).where(JournalRow.kiosk_id == kiosk_id).order_by(JournalRow.seq)
+        )
+        return [(int(a), str(b)) for a, b in rows]
