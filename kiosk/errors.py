@@ -209,8 +209,9 @@ class PscRejected(CardLocked):
     code = "K012"
 
 
-class CardTacInvalid(CardError):
-    """A CPU card applied the load but its TAC does not verify: `proof` in data."""
+class CardOutcomeUnknown(CardPulled):
+    """The write reached the card but the card's answer after it is not consistent (no
+    clean read-back): the effect is unknown, exactly as for a pulled card."""
 
     code = "K013"
 

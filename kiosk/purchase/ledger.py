@@ -105,6 +105,12 @@ class Ledger:
         p.receipt_prints += 1
         self._append(s, txn, "receipt.reprint", {"count": p.receipt_prints}, now)
 
+    def reprint_count(self, s: Session, txn: str) -> int:
+        from ..journal.models import JournalRow
+
+        return int(s.scalar(select(func.count()).select_from(JournalRow).where(
+            JournalRow.txn_id == txn, JournalRow.kind == "receipt.reprint")) or 0)
+
     # --- queries ----------------------------------------------------------------------
     def open_purchases(self, s: Session, states: frozenset[S]) -> list[Purchase]:
         return list(s.scalars(select(Purchase).where(Purchase.state.in_([x.value for x in states]))

@@ -7,7 +7,7 @@ import hmac
 import json
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Callable, Sequence
 
@@ -342,8 +342,10 @@ class PurchaseService:
             return False
 
     def reprint(self, txn: str) -> bool:
+        """Print the receipt again from the same journal row, marked 重打 / DUPLICATE n."""
         p = self.get(txn)
-        ok = self._print(self.receipt(p, reprint=True))
+        n = self._tx(lambda s: self.ledger.reprint_count(s, txn)) + 1
+        ok = self._print(replace(self.receipt(p), reprint_count=n))
         if ok:
             now = self.ctx.clock.now()
             self._tx(lambda s: self.ledger.reprinted(s, now, txn))
@@ -362,7 +364,7 @@ class PurchaseService:
         row = self._tx(lambda s: s.get(JournalRow, p.created_seq))
         return str(row.body)
 
-    def receipt(self, p: Purchase, reprint: bool = False) -> Receipt:
+    def receipt(self, p: Purchase) -> Receipt:
         qd = json.loads(p.quote)
         final = qd.get("final") or qd["requested"]
         tiers = tuple(TierLine(t["tier"], t["volume"], t["price"], t["cost_fen"]) for t in final["tiers"])
@@ -374,13 +376,10 @@ class PurchaseService:
             amount_paid_fen=p.paid_fen, cost_fen=p.cost_fen, remainder_fen=p.remainder_fen,
             tiers=tiers, payment_method=p.method, tariff_version=int(final["tariff_version"]),
             offline=bool(p.offline), verify_code=self.verify_code(p),
-            reprint_count=p.receipt_prints if reprint else 0,
         )
 
     def voucher(self, p: Purchase) -> Receipt:
         r = self.receipt(p)
-        from dataclasses import replace
-
         return replace(r, volume_units=0, cost_fen=0, remainder_fen=0, tiers=(), extra_lines=(
             "现金凭证 CASH VOUCHER", f"已收现金 {p.paid_fen // 100}.{p.paid_fen % 100:02d} 元，未能写入燃气卡",
             "请持本凭证到服务柜台办理 Please bring this voucher to the counter"))

@@ -6,6 +6,7 @@ keeps each run at a few milliseconds so the matrix can run every point x N."""
 from __future__ import annotations
 
 import faulthandler
+import gc
 import json
 import os
 import random
@@ -138,6 +139,7 @@ class ChildResult:
 
 def run_child(fn: Callable[[], None], env: dict[str, str], kill_after_s: float | None = None,
               trace_file: Path | None = None) -> ChildResult:
+    gc.freeze()  # keep the child from touching (and copying) every page of the parent
     pid = os.fork()
     if pid == 0:  # child
         code = 0
