@@ -20,7 +20,6 @@ from typing import Any
 
 import httpx
 import uvicorn
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -28,12 +27,12 @@ from kiosk.hashchain import GENESIS, canonical_json, row_hash
 from kiosk.journal import Journal, store
 from kiosk.journal.models import JournalRow as JRow
 from kiosk.journal.models import OutboxRow
-from sync.server.db import JournalRow
 from sync.auth import sign_headers
 from sync.protocol import RowEnvelope
 from sync.server import service
 from sync.server.app import create_app
 from sync.server.config import ServerConfig
+from sync.server.db import JournalRow
 from sync.server.state import ServerState
 
 logger = logging.getLogger(__name__)
