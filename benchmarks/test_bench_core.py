@@ -1,7 +1,7 @@
 """Speed targets of the core (make bench). Not run by make test."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.journal import Journal, append
@@ -18,7 +18,7 @@ def test_quote_amount_speed(benchmark) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_journal_commit_rate(benchmark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with Journal(tmp_path / "j.db", "B1") as j:
         benchmark(lambda: j.call(lambda s: append(s, "B1", "t", "bench", {"x": 1}, now)))
     # synchronous=FULL: every commit is an fsync; a purchase makes ~15 commits

@@ -7,15 +7,29 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .card import (
-    CardCredit, CardKind, CardSnapshot, CardTech, CreditOutcome, CreditProof, MeterZone,
+    CardCredit,
+    CardKind,
+    CardSnapshot,
+    CardTech,
+    CreditOutcome,
+    CreditProof,
+    MeterZone,
     PurchaseRecord,
 )
-from .errors import CardAbsent, CardError, CardPulled, CardWriteFailed, PaperOut, PaymentError, PrinterError
+from .errors import (
+    CardAbsent,
+    CardError,
+    CardPulled,
+    CardWriteFailed,
+    PaperOut,
+    PaymentError,
+)
 from .ports import PaymentMethod, PrinterState, UploadRow
 from .receipt import Receipt
 
@@ -43,7 +57,7 @@ class _State:
 
     def load(self) -> dict[str, Any]:
         if self.path is None:
-            return json.loads(json.dumps(self._mem))
+            return dict(json.loads(json.dumps(self._mem)))
         return dict(json.loads(self.path.read_text()))
 
     def save(self, data: dict[str, Any]) -> None:
@@ -88,10 +102,10 @@ class FakeCard:
     def read(self) -> CardSnapshot:
         c = self._card()
         tech = CardTech(c["tech"])
-        common: dict[str, Any] = dict(
-            profile=f"Fake-{tech.value}", tech=tech, serial=c["serial"], kind=CardKind.USER,
-            utility_code="0571", customer_no=c["customer"], meter_no=c["meter"],
-            replacement_count=0)
+        common: dict[str, Any] = {
+            "profile": f"Fake-{tech.value}", "tech": tech, "serial": c["serial"],
+            "kind": CardKind.USER, "utility_code": "0571", "customer_no": c["customer"],
+            "meter_no": c["meter"], "replacement_count": 0}
         if tech is CardTech.IC:
             rec = PurchaseRecord(c["seq"], c["volume"], c["amount"], c["lifetime"], c["tier_units"],
                                  date.fromisoformat(c["tier_start"]), None, 1)

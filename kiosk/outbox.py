@@ -3,6 +3,7 @@ answered that it stored it. The sync client's jobs (sync/) call `upload_once`.""
 from __future__ import annotations
 
 import logging
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -42,10 +43,11 @@ def upload_once(journal: Journal, server: Server, clock: Clock, batch: int = 200
         stored = server.upload(rows)
     except Exception as exc:
         seqs = [r.seq for r in rows]
+        error = str(exc)[:500]
 
         def note_error(s: Session) -> None:
             s.execute(update(OutboxRow).where(OutboxRow.seq.in_(seqs)).values(
-                attempts=OutboxRow.attempts + 1, last_error=str(exc)[:500]))
+                attempts=OutboxRow.attempts + 1, last_error=error))
 
         journal.call(note_error)
         raise

@@ -3,9 +3,10 @@ in-memory (and file-backed, crash-surviving) fakes for tests."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from .card import CardCredit, CardSnapshot, CreditOutcome, CreditProof
 from .receipt import Receipt

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .errors import AmountError, TariffError
 from .money import round_fen

@@ -17,7 +17,8 @@ KIOSKCTL = shutil.which("kioskctl") or str(Path(__file__).parents[1] / ".venv/bi
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([KIOSKCTL, *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run([KIOSKCTL, *args], capture_output=True, text=True, timeout=60,
+                          check=False)
 
 
 @pytest.fixture()

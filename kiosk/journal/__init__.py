@@ -2,4 +2,4 @@
 from .db import Journal, check_guards
 from .store import ChainReport, append, verify_chain
 
-__all__ = ["Journal", "check_guards", "ChainReport", "append", "verify_chain"]
+__all__ = ["ChainReport", "Journal", "append", "check_guards", "verify_chain"]

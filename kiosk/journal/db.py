@@ -12,9 +12,10 @@ import logging
 import queue
 import sqlite3
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import Engine
@@ -99,7 +100,7 @@ class Journal:
             self._thread.join()
             self._thread = None
 
-    def __enter__(self) -> Journal:
+    def __enter__(self) -> Self:
         self.open()
         return self
 
@@ -163,9 +164,8 @@ class Journal:
     def _execute(self, fn: Callable[[Session], T], write: bool) -> T:
         assert threading.current_thread() is self._thread, "journal used off its writer thread"
         assert self._conn is not None
-        with Session(bind=self._conn, expire_on_commit=False) as session:
-            with session.begin():
-                return fn(session)
+        with Session(bind=self._conn, expire_on_commit=False) as session, session.begin():
+            return fn(session)
 
     # --- use -------------------------------------------------------------------------
     def submit(self, fn: Callable[[Session], T]) -> Future[T]:

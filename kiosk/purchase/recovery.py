@@ -4,8 +4,8 @@ purchase sequence or ATC), never by repeating an effect blindly."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
 
 from ..card import CreditOutcome
 from ..crashpoints import crash_point, planted
@@ -73,8 +73,8 @@ class Recovery:
             event = "note_stacked" if stacked else "note_returned"
             crash_point(f"before:{event}")
             now = self.svc.ctx.clock.now()
-            self.svc._tx(lambda s, n=note.id, st=stacked, c=counter:
-                         self.svc.ledger.note_settled(s, now, n, st, c))
+            self.svc._tx(lambda s, n=note.id, st=stacked, c=counter, t=now:
+                         self.svc.ledger.note_settled(s, t, n, st, c))
             crash_point(f"after:{event}")
             if stacked:
                 report.notes_stacked += 1
@@ -142,9 +142,9 @@ class Recovery:
         credit = credit_from_json(p.credit)
         if planted("recovery_blind_rewrite"):
             snap = session.read()
-            proof = session.write_credit(replace(credit, counter_before=snap.counter))
+            blind = session.write_credit(replace(credit, counter_before=snap.counter))
             crash_point("effect:card_write:after")
-            self.svc.card_done(txn, proof)
+            self.svc.card_done(txn, blind)
             return True
         try:
             outcome, proof = session.check_credit(credit)

@@ -7,29 +7,51 @@ import hmac
 import json
 import logging
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ..card import CardCredit, CardKind, CardSnapshot, CardTech, CreditProof
 from ..crashpoints import crash_point
 from ..errors import (
-    AmountError, CardBlocked, CardDamaged, CardPulled, CardWriteFailed, MeterNotLoaded,
-    OfflineCapExceeded, PaperOut, PaymentError, PrinterError, SamQuotaExceeded, UnknownCard,
+    AmountError,
+    CardBlocked,
+    CardDamaged,
+    CardPulled,
+    CardWriteFailed,
+    MeterNotLoaded,
+    OfflineCapExceeded,
+    PaperOut,
+    PaymentError,
+    PrinterError,
+    SamQuotaExceeded,
+    UnknownCard,
 )
 from ..journal import Journal
 from ..journal.models import Purchase
 from ..masking import mask_customer, mask_serial
 from ..ports import (
-    CardSession, CashAcceptor, Clock, ElectronicPayment, PaymentMethod, PrinterState,
+    CardSession,
+    CashAcceptor,
+    Clock,
+    ElectronicPayment,
+    PaymentMethod,
+    PrinterState,
     ReceiptPrinter,
 )
 from ..pricing import (
-    AmountLimits, Quote, Tariff, parse_tariff, quote_amount, quote_volume, select_tariff,
+    AmountLimits,
+    Quote,
+    Tariff,
+    parse_tariff,
+    quote_amount,
+    quote_volume,
+    select_tariff,
     tier_year_usage,
 )
 from ..receipt import Receipt, TierLine
-from .ledger import Ledger, credit_from_json, credit_json, proof_from_json, proof_json
+from .ledger import Ledger, credit_from_json, credit_json, proof_json
 from .states import Ev, S
 
 logger = logging.getLogger(__name__)

@@ -15,9 +15,11 @@ import sqlite3
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+
+from sqlalchemy import select
 
 from kiosk import crashpoints
 from kiosk.errors import KioskError
@@ -26,7 +28,6 @@ from kiosk.journal.store import verify_chain
 from kiosk.outbox import drain
 from kiosk.ports import PaymentMethod
 from kiosk.purchase.states import S
-from sqlalchemy import select
 
 from .world import World
 

@@ -13,7 +13,12 @@ import pytest
 from kiosk.crashpoints import ALL_POINTS
 
 from .crash_harness import (
-    CaseResult, Scenario, run_case, run_purchase, trace_recovery, trace_scenario,
+    CaseResult,
+    Scenario,
+    run_case,
+    run_purchase,
+    trace_recovery,
+    trace_scenario,
 )
 
 SCALE = int(os.environ.get("KIOSK_CRASH_SCALE", "20"))

@@ -3,15 +3,16 @@ chain, the outbox in the same transaction, Alembic at head."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from kiosk.errors import HashChainError, JournalGuardError
 from kiosk.journal import Journal, append, check_guards, verify_chain
 from kiosk.journal.migrate import current_revision, head_revision
 
-NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture()

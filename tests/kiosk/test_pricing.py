@@ -11,8 +11,15 @@ from hypothesis import strategies as st
 
 from kiosk.errors import AmountError, TariffError
 from kiosk.pricing import (
-    AmountLimits, cost_fen, parse_tariff, quote_amount, quote_volume, select_tariff, split,
-    tier_year_start_for, tier_year_usage,
+    AmountLimits,
+    cost_fen,
+    parse_tariff,
+    quote_amount,
+    quote_volume,
+    select_tariff,
+    split,
+    tier_year_start_for,
+    tier_year_usage,
 )
 
 from .world import TARIFF

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from kiosk.errors import (
-    AmountError, CardBlocked, CardDamaged, MeterNotLoaded, OfflineCapExceeded, PaperOut,
+    AmountError,
+    CardBlocked,
+    CardDamaged,
+    MeterNotLoaded,
+    OfflineCapExceeded,
+    PaperOut,
     SamQuotaExceeded,
 )
 from kiosk.outbox import drain
