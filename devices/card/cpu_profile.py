@@ -21,7 +21,7 @@ from kiosk.card import (
 from kiosk.errors import (
     CardDamaged,
     CardOracleUnavailable,
-    CardTacInvalid,
+    CardOutcomeUnknown,
     CardWriteFailed,
     SamQuotaExceeded,
     SamUnavailable,
@@ -30,6 +30,7 @@ from kiosk.errors import (
 )
 
 from .apdu import StatusError, Transport, build, check, send
+from .outcome import WriteGuard, write_contract
 from .sam import SW_MAC_INVALID, SW_QUOTA, SamPort
 
 logger = logging.getLogger(__name__)
@@ -175,10 +176,15 @@ class CpuSession:
         if sw != 0x9000:
             raise CardDamaged(f"get transaction prove: status {sw:04X}", reason="prove")
         mac2, tac = data[:4], data[4:8]
-        if self.sam is not None and not self._tac_ok(serial, credit, tac):
-            logger.warning("load at ATC %d is not credit %s (TAC differs)", credit.counter_before, credit.txn_id)
-            return CreditOutcome.NOT_APPLIED, None
-        after = balance if atc == (credit.counter_before + 1) & 0xFFFF else None
+        next_atc = (credit.counter_before + 1) & 0xFFFF
+        grew = atc == next_atc and balance == credit.balance_before_fen + credit.amount_fen
+        if self.sam is not None and not self._tac_ok(serial, credit, tac) and not grew:
+            # the ATC moved but neither the TAC nor the balance says it was this credit
+            raise CardOracleUnavailable(
+                f"ATC moved to {atc}; the load at ATC {credit.counter_before} does not verify as {credit.txn_id}",
+                atc=atc,
+            )
+        after = balance if atc == next_atc else None
         return CreditOutcome.APPLIED, CreditProof(
             counter_after=(credit.counter_before + 1) & 0xFFFF,
             tac=tac.hex().upper(),
@@ -187,6 +193,10 @@ class CpuSession:
         )
 
     def write_credit(self, credit: CardCredit) -> CreditProof:
+        with write_contract(credit.txn_id) as guard:
+            return self._write_credit(credit, guard)
+
+    def _write_credit(self, credit: CardCredit, guard: WriteGuard) -> CreditProof:
         if credit.amount_fen <= 0:
             raise ValueError("a CPU load needs a positive amount")
         serial, _info = self._serial_and_info()
@@ -217,17 +227,18 @@ class CpuSession:
                 raise CardWriteFailed("the SAM refused the card's MAC1", reason="mac1") from exc
             raise CardWriteFailed(f"SAM: {exc}", reason="sam") from exc
         # nothing else may reach the card between INITIALIZE and CREDIT
+        guard.point_of_no_return()
         data, sw = send(self.t, build(0x80, 0x52, 0x00, 0x00, date4 + time3 + auth.mac2, 0x04))
-        if sw in (0x9302, 0x6985):
+        if sw in (0x9302, 0x6985):  # refused: the card's anti-tearing leaves nothing done
             raise CardWriteFailed(f"card refused the credit ({sw:04X})", reason="credit")
         if sw != 0x9000 or len(data) != 4:
-            raise CardDamaged(f"credit for load: status {sw:04X}", reason="credit")
+            raise CardOutcomeUnknown(f"credit for load: status {sw:04X}", reason="credit")
         tac = data
         new_balance = self._balance()
         atc_after = self._initialize(0, NO_TERMINAL).atc
         expected_balance = init.old_balance + credit.amount_fen
         if atc_after != (init.atc + 1) & 0xFFFF or new_balance != expected_balance:
-            raise CardDamaged(
+            raise CardOutcomeUnknown(
                 f"after the load the card shows ATC {atc_after} balance {new_balance}", reason="readback"
             )
         proof = CreditProof(
@@ -236,7 +247,8 @@ class CpuSession:
         )
         if not self.sam.verify_tac(serial, expected_balance, init.atc, credit.amount_fen, terminal,
                                    date4, time3, tac):
-            raise CardTacInvalid("the card's TAC does not verify", proof=proof)
+            # the load is on the card (ATC and balance moved): record it; settlement checks TACs
+            logger.error("credit %s: the card's TAC %s does not verify", credit.txn_id, proof.tac)
         logger.info("credit %s: loaded %d fen, ATC %d -> %d", credit.txn_id, credit.amount_fen,
                     init.atc, atc_after)
         return proof

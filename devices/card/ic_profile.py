@@ -19,6 +19,7 @@ from kiosk.errors import (
     CardDamaged,
     CardLocked,
     CardOracleUnavailable,
+    CardOutcomeUnknown,
     CardWriteFailed,
     MeterNotLoaded,
     PscRejected,
@@ -39,6 +40,7 @@ from .ic_layout import (
     decode_image,
     encode_record,
 )
+from .outcome import WriteGuard, write_contract
 from .sam import SamPort
 from .sle4442 import SLE4442_ATRS, Sle4442
 
@@ -152,7 +154,8 @@ class IcSession:
         proof = self._carries(img, credit)
         if proof is not None:
             return CreditOutcome.APPLIED, proof
-        if img.record.seq == credit.counter_before:
+        if img.record.seq in (credit.counter_before, (credit.counter_before + 1) & 0xFFFF):
+            # still before it, or another record took its sequence number: not on the card
             return CreditOutcome.NOT_APPLIED, None
         raise CardOracleUnavailable(
             f"card shows sequence {img.record.seq}, neither {credit.counter_before} nor this credit",
@@ -161,11 +164,15 @@ class IcSession:
 
     # --- writing --------------------------------------------------------------------
     def write_credit(self, credit: CardCredit) -> CreditProof:
+        with write_contract(credit.txn_id) as guard:
+            return self._write_credit(credit, guard)
+
+    def _write_credit(self, credit: CardCredit, guard: WriteGuard) -> CreditProof:
         img = self._image()
         self._check_serial(img, credit)
         if img.record.seq != credit.counter_before:
-            proof = self._carries(img, credit)
-            if proof is not None:
+            outcome, proof = self.check_credit(credit)  # CardOracleUnavailable: unknown
+            if outcome is CreditOutcome.APPLIED and proof is not None:
                 logger.info("credit %s is already on the card", credit.txn_id)
                 return proof
             raise CardWriteFailed(
@@ -182,11 +189,9 @@ class IcSession:
         data = encode_record(record_for(credit))
         logger.info("credit %s: writing sequence %d into slot %s", credit.txn_id,
                     (credit.counter_before + 1) & 0xFFFF, "AB"[target])
-        try:
-            self.card.write(addr, data)
-            back = self.card.read(SLOT_ADDR[0], 2 * RECORD_LEN)
-        except StatusError as exc:
-            raise CardDamaged(f"card refused the write exchange: {exc}", reason="write") from exc
+        guard.point_of_no_return()
+        self.card.write(addr, data)
+        back = self.card.read(SLOT_ADDR[0], 2 * RECORD_LEN)
         slots = (back[:RECORD_LEN], back[RECORD_LEN:])
         if slots[target] == data and slots[1 - target] == img.slots[img.current]:
             try:
@@ -197,7 +202,7 @@ class IcSession:
         if slots[img.current] == img.slots[img.current] and slots[target] != data:
             raise CardWriteFailed("read-back does not match: the card keeps its old record",
                                   reason="readback")
-        raise CardDamaged("read-back after the write is inconsistent", reason="readback")
+        raise CardOutcomeUnknown("read-back after the write is inconsistent", reason="readback")
 
     def _unlock(self, serial: bytes) -> None:
         if self._psc is True:

@@ -106,10 +106,13 @@ class CardEmulator:
         utility: str = "0571",
         kind: int = 1,
         mlk: str | None = None,
+        mtk: str | None = None,
     ) -> dict[str, Any]:
+        """A CPU card whose keys derive from the SAM's masters (or from mlk / mtk, hex)."""
         master = bytes.fromhex(mlk) if mlk else self.keys.mlk
+        tac_master = bytes.fromhex(mtk) if mtk else self.keys.mtk
         card = issue_cpu(
-            name, serial, customer_no, meter_no, balance, online_atc, master, self.keys.mtk,
+            name, serial, customer_no, meter_no, balance, online_atc, master, tac_master,
             utility=utility, kind=kind,
         )
         return self._add(card)

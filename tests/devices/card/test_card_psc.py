@@ -8,7 +8,7 @@ from devices.card.readers import CardReaders
 from devices.sim.emulator import CardEmulator
 from devices.sim.harness import credit_for, insert_and_open
 from kiosk.card import CreditOutcome
-from kiosk.errors import CardLocked, PscRejected
+from kiosk.errors import CardLocked, CardWriteFailed, PscRejected
 
 SERIAL = "0A0B0C0D0E0F1011"
 WRONG_KEY = "00" * 32
@@ -29,19 +29,22 @@ def test_wrong_card_key_never_locks(emu: CardEmulator, readers: CardReaders) -> 
     emu.issue_ic("c", SERIAL, card_key=WRONG_KEY)
     with insert_and_open(emu, readers, "c") as s:
         snap = s.read()
-        with pytest.raises(PscRejected) as info:
+        with pytest.raises(CardWriteFailed) as info:  # refused before any write
             s.write_credit(credit_for(snap))
-        assert info.value.data["ec_after"] == 3
-        with pytest.raises(PscRejected):  # same insertion: never a second presentation
+        assert info.value.data["cause"] == PscRejected.code
+        assert isinstance(info.value.__cause__, PscRejected)
+        assert info.value.__cause__.data["ec_after"] == 3
+        with pytest.raises(CardWriteFailed) as again:  # same insertion: never a second presentation
             s.write_credit(credit_for(snap))
+        assert again.value.data["cause"] == PscRejected.code
     d = emu.dump("c")
     assert d["psc_presentations"] == 1 and d["ec"] == 3 and d["writes_applied"] == 0
     for _ in range(2):  # later insertions: EC is 03, the kiosk does not present at all
         with insert_and_open(emu, readers, "c") as s:
             snap = s.read()
-            with pytest.raises(CardLocked) as locked:
+            with pytest.raises(CardWriteFailed) as locked:
                 s.write_credit(credit_for(snap))
-            assert not isinstance(locked.value, PscRejected)
+            assert locked.value.data["cause"] == CardLocked.code
             assert s.check_credit(credit_for(snap))[0] is CreditOutcome.NOT_APPLIED
     d = emu.dump("c")
     assert d["psc_presentations"] == 1 and d["ec"] == 3
@@ -52,7 +55,8 @@ def test_ec_not_07_is_untouched(emu: CardEmulator, readers: CardReaders, ec: int
     emu.issue_ic("c", SERIAL, ec=ec)
     with insert_and_open(emu, readers, "c") as s:
         snap = s.read()
-        with pytest.raises(CardLocked):
+        with pytest.raises(CardWriteFailed) as info:
             s.write_credit(credit_for(snap))
+        assert info.value.data["cause"] == CardLocked.code
     d = emu.dump("c")
     assert d["ec"] == ec and d["psc_presentations"] == 0 and d["writes_applied"] == 0

@@ -20,8 +20,9 @@ def test_load_above_quota_refused(emu: CardEmulator, readers: CardReaders) -> No
         assert quota == 5000
         credit = credit_for(snap, amount_fen=6000)
         assert credit.amount_fen > quota  # what the core checks before taking money
-        with pytest.raises(SamQuotaExceeded):
+        with pytest.raises(CardWriteFailed) as info:  # refused before the card was touched
             s.write_credit(credit)
+        assert info.value.data["cause"] == SamQuotaExceeded.code
         after = s.read()
         assert (after.balance_fen, after.atc) == (100, 0)
         assert s.offline_quota_fen() == 5000

@@ -8,7 +8,7 @@ from devices.card.readers import CardReaders
 from devices.sim.emulator import CardEmulator
 from devices.sim.harness import credit_for, insert_and_open
 from kiosk.card import CardKind, CardTech, CreditOutcome
-from kiosk.errors import CardDamaged, CardPulled, MeterNotLoaded, UnknownCard
+from kiosk.errors import CardDamaged, CardPulled, CardWriteFailed, MeterNotLoaded, UnknownCard
 
 SERIAL = "0102030405060708"
 
@@ -82,8 +82,9 @@ def test_bad_meter_zone_blocks_the_purchase(emu: CardEmulator, readers: CardRead
     with insert_and_open(emu, readers, "c") as s:
         snap = s.read()
         assert "meter_zone_crc" in snap.problems
-        with pytest.raises(CardDamaged):
+        with pytest.raises(CardWriteFailed) as info:
             s.write_credit(credit_for(snap))
+        assert info.value.data["cause"] == CardDamaged.code
     d = emu.dump("c")
     assert d["writes_applied"] == 0 and d["psc_presentations"] == 0
 
@@ -96,8 +97,9 @@ def test_meter_not_loaded_is_detected(emu: CardEmulator, readers: CardReaders) -
         after = s.read()
         assert after.record is not None and after.record.seq == 1
         assert after.meter is None  # the card has not been in the meter since
-        with pytest.raises(MeterNotLoaded):
+        with pytest.raises(CardWriteFailed) as info:
             s.write_credit(credit_for(after, txn_id="T2"))
+        assert info.value.data["cause"] == MeterNotLoaded.code
     emu.meter_load("c", used_units=100)
     with insert_and_open(emu, readers, "c") as s:
         snap = s.read()
