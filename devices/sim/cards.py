@@ -18,6 +18,34 @@ from .emulator import CardEmulator
 logger = logging.getLogger(__name__)
 
 
+def start_in_background(
+    control_port: int = 35990,
+    quota_fen: int = 1_000_000,
+    ic: tuple[tuple[str, str], ...] = (),
+    cpu: tuple[tuple[str, str], ...] = (),
+    insert: str | None = None,
+    lock_timeout_s: float = 0.0,
+) -> tuple[CardEmulator, ControlServer]:
+    """For the demo: the emulator in this process (SAM in slot 1, the given (name, serial)
+    cards issued, one optionally inserted) with its control server on control_port (0: any
+    free port, see server.address). Stop with server.stop(); emu.stop()."""
+    emu = CardEmulator(quota_fen=quota_fen)
+    for name, serial in ic:
+        emu.issue_ic(name, serial)
+    for name, serial in cpu:
+        emu.issue_cpu(name, serial)
+    server = ControlServer(emu, "127.0.0.1", control_port).start()
+    try:
+        emu.start(lock_timeout_s=lock_timeout_s)
+        if insert:
+            emu.insert(insert)
+    except BaseException:
+        server.stop()
+        emu.stop()
+        raise
+    return emu, server
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m devices.sim.cards", description=__doc__)
     p.add_argument("--control-host", default="127.0.0.1")
