@@ -148,6 +148,10 @@ class HttpServer:
                 logger.error("tariff from the server refused: %s", exc.reason)
         return docs, page.version, page.more
 
+    def tariff_page(self, since: int) -> TariffPage:
+        """The signed envelopes as sent; verify each with sync.tariff_verify before use."""
+        return self._call("GET", f"/v1/tariffs?since={since}", TariffPage)
+
     def accounts(self, since: int) -> AccountPage:
         return self._call("GET", f"/v1/accounts?since={since}", AccountPage)
 

@@ -1,0 +1,248 @@
+"""The kiosk's sync client: APScheduler 3 jobs (misfire_grace_time=None, coalesce, one
+instance each) that upload the outbox in seq order and in batches (kiosk.outbox marks a row
+sent only after the server said it stored it), download what the server publishes into the
+DownloadCache, and send a heartbeat with device health.
+
+"Online" means the server answered the last request (any HTTP answer), not that a link is
+up. Failures back off exponentially with full jitter, capped, and never give up.
+`sync_alert()` is what the technician screen shows when the oldest unsent row is older than
+the threshold.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kiosk import outbox
+from kiosk.journal import Journal
+from kiosk.journal.models import JournalRow, OutboxRow
+from kiosk.ports import Clock
+
+from .cache import DownloadCache
+from .client import HttpServer, ServerUnreachable, SyncError
+from .protocol import DeviceHealthEvent
+from .tariff_verify import TariffRejected, verify_tariff
+
+logger = logging.getLogger(__name__)
+
+
+class _Page(Protocol):
+    @property
+    def version(self) -> int: ...
+    @property
+    def more(self) -> bool: ...
+    @property
+    def items(self) -> Sequence[BaseModel]: ...
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    upload_interval_s: float = 10.0
+    download_interval_s: float = 300.0
+    heartbeat_interval_s: float = 60.0
+    batch: int = 200
+    max_batches_per_run: int = 50
+    backoff_base_s: float = 2.0
+    backoff_max_s: float = 300.0
+    unsent_alert_after: timedelta = timedelta(hours=1)
+
+
+class Backoff:
+    """Exponential backoff with full jitter; never gives up. Monotonic time."""
+
+    def __init__(self, base_s: float, max_s: float, rnd: random.Random | None = None) -> None:
+        self.base_s, self.max_s = base_s, max_s
+        self.failures = 0
+        self._next_at = 0.0
+        self._rnd = rnd or random.Random()
+
+    def ready(self, now: float | None = None) -> bool:
+        return (time.monotonic() if now is None else now) >= self._next_at
+
+    def failed(self, now: float | None = None) -> float:
+        self.failures += 1
+        ceiling = min(self.max_s, self.base_s * 2 ** min(self.failures - 1, 30))
+        delay = self._rnd.uniform(0, ceiling)
+        self._next_at = (time.monotonic() if now is None else now) + delay
+        return delay
+
+    def succeeded(self) -> None:
+        self.failures, self._next_at = 0, 0.0
+
+
+@dataclass(frozen=True)
+class SyncAlert:
+    oldest_unsent_at: datetime
+    age: timedelta
+    unsent_rows: int
+
+
+class SyncClient:
+    def __init__(
+        self,
+        journal: Journal,
+        server: HttpServer,
+        clock: Clock,
+        cache: DownloadCache,
+        tariff_public_key: bytes | str,
+        *,
+        settings: SyncSettings | None = None,
+        health: Callable[[], DeviceHealthEvent] | None = None,
+        rnd: random.Random | None = None,
+    ) -> None:
+        self.journal, self.server, self.clock, self.cache = journal, server, clock, cache
+        self.public_key = tariff_public_key
+        self.settings = settings or SyncSettings()
+        self.health = health
+        s = self.settings
+        self.upload_backoff = Backoff(s.backoff_base_s, s.backoff_max_s, rnd)
+        self.download_backoff = Backoff(s.backoff_base_s, s.backoff_max_s, rnd)
+        self.online: bool | None = None  # None: not asked yet
+        self.last_answer_at: datetime | None = None
+        self.last_error: str | None = None
+        self._scheduler: BackgroundScheduler | None = None
+        self._lock = threading.Lock()
+
+    # --- state ------------------------------------------------------------------------
+    def _answered(self) -> None:
+        self.online, self.last_answer_at = True, self.clock.now()
+
+    def _failed(self, exc: SyncError, backoff: Backoff) -> None:
+        if isinstance(exc, ServerUnreachable):
+            self.online = False
+        else:
+            self._answered()  # it answered, just not with what we wanted
+        self.last_error = str(exc)[:300]
+        delay = backoff.failed()
+        logger.warning("sync failed (%d in a row, next try in %.1f s): %s", backoff.failures, delay, exc)
+
+    # --- jobs -------------------------------------------------------------------------
+    def upload_job(self) -> int:
+        """Uploads until the outbox is empty (bounded per run). Returns rows confirmed."""
+        if not self.upload_backoff.ready():
+            return 0
+        total = 0
+        try:
+            for _ in range(self.settings.max_batches_per_run):
+                n = outbox.upload_once(self.journal, self.server, self.clock, self.settings.batch)
+                self._answered()
+                if n == 0:
+                    break
+                total += n
+        except SyncError as exc:
+            self._failed(exc, self.upload_backoff)
+            return total
+        self.upload_backoff.succeeded()
+        return total
+
+    def download_job(self) -> None:
+        if not self.download_backoff.ready():
+            return
+        try:
+            self._download_tariffs()
+            self._download("accounts", self.server.accounts, lambda i: str(i["customer_no"]))
+            self._download("notices", self.server.notices, lambda i: str(i["notice_id"]))
+            self._download("pending_credits", self.server.pending_credits, lambda i: str(i["credit_id"]))
+            self._download("tickets", self.server.tickets, lambda i: str(i["ticket_id"]))
+        except SyncError as exc:
+            self._failed(exc, self.download_backoff)
+            return
+        self._answered()
+        self.download_backoff.succeeded()
+
+    def _download_tariffs(self) -> None:
+        while True:
+            since = self.cache.version("tariffs")
+            page = self.server.tariff_page(since)
+            good: list[tuple[str, str]] = []
+            for env in page.items:
+                try:
+                    doc = verify_tariff(env, self.public_key)
+                except TariffRejected as exc:
+                    logger.error("tariff refused: %s", exc.reason)
+                    continue
+                good.append((f"{doc.tariff_id}:{doc.version:09d}", env.model_dump_json()))
+            self.cache.apply("tariffs", good, page.version)
+            if not page.more:
+                return
+
+    def _download(self, kind: str, fetch: Callable[[int], _Page], key: Callable[[dict[str, Any]], str]) -> None:
+        while True:
+            page = fetch(self.cache.version(kind))
+            items = [i.model_dump(mode="json") for i in page.items]
+            self.cache.apply(kind, [(key(i), json.dumps(i)) for i in items], page.version)
+            if not page.more:
+                return
+
+    def heartbeat_job(self) -> None:
+        base = self.health() if self.health is not None else DeviceHealthEvent()
+        last_seq, oldest, _n = self._journal_state()
+        health = base.model_copy(update={"journal_last_seq": last_seq, "oldest_unsent_at": oldest})
+        try:
+            self.server.heartbeat(health)
+        except SyncError as exc:
+            if isinstance(exc, ServerUnreachable):
+                self.online = False
+            self.last_error = str(exc)[:300]
+            logger.info("heartbeat failed: %s", exc)
+            return
+        self._answered()
+
+    # --- the technician screen -------------------------------------------------------
+    def _journal_state(self) -> tuple[int, datetime | None, int]:
+        def q(s: Session) -> tuple[int, str | None, int]:
+            last = s.scalar(select(func.max(JournalRow.seq))) or 0
+            oldest = s.scalar(
+                select(JournalRow.created_at)
+                .join(OutboxRow, OutboxRow.seq == JournalRow.seq)
+                .where(OutboxRow.sent == 0)
+                .order_by(JournalRow.seq)
+                .limit(1)
+            )
+            n = s.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.sent == 0)) or 0
+            return int(last), oldest, int(n)
+
+        last, oldest, n = self.journal.call(q)
+        return last, (None if oldest is None else datetime.fromisoformat(oldest)), n
+
+    def sync_alert(self) -> SyncAlert | None:
+        _last, oldest, n = self._journal_state()
+        if oldest is None:
+            return None
+        age = self.clock.now() - oldest
+        if age <= self.settings.unsent_alert_after:
+            return None
+        return SyncAlert(oldest_unsent_at=oldest, age=age, unsent_rows=n)
+
+    # --- scheduling -------------------------------------------------------------------
+    def start(self) -> BackgroundScheduler:
+        s = self.settings
+        sched = BackgroundScheduler(daemon=True)
+        common = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1, "replace_existing": True}
+        sched.add_job(self.upload_job, "interval", seconds=s.upload_interval_s, id="sync-upload",
+                      next_run_time=datetime.now().astimezone(), **common)
+        sched.add_job(self.download_job, "interval", seconds=s.download_interval_s, id="sync-download",
+                      next_run_time=datetime.now().astimezone(), **common)
+        sched.add_job(self.heartbeat_job, "interval", seconds=s.heartbeat_interval_s, id="sync-heartbeat",
+                      next_run_time=datetime.now().astimezone(), **common)
+        sched.start()
+        self._scheduler = sched
+        logger.info("sync jobs started")
+        return sched
+
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+            self._scheduler = None
