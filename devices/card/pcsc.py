@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from smartcard import scard  # type: ignore[import-untyped]
@@ -149,6 +151,20 @@ class PcscCard(_ThreadBound):
         data, sw = raw[:-2], int.from_bytes(raw[-2:], "big")
         log_exchange(logger, self.reader, apdu, data, sw, (time.perf_counter() - started) * 1000)
         return data, sw
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Exclusive access for a multi-APDU sequence (no other process may slip a command
+        between INITIALIZE and CREDIT, or reset the card between PSC and write)."""
+        self._check_thread()
+        hresult = scard.SCardBeginTransaction(self._hcard)
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise CardPulled(f"card gone before the exchange: {_msg(hresult)}", reader=self.reader)
+        try:
+            yield
+        finally:
+            if self._open:
+                scard.SCardEndTransaction(self._hcard, scard.SCARD_LEAVE_CARD)
 
     def close(self, reset: bool = False) -> None:
         self._check_thread()

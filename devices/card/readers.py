@@ -63,18 +63,23 @@ class ThreadedSam:
         self._conn: PcscCard | None = None
         self._client: SamClient | None = None
 
-    def _run(self, fn: Callable[[SamClient], T]) -> T:
+    def _run(self, fn: Callable[[SamClient], T], idempotent: bool = True) -> T:
+        """Run fn against the SAM; a stale connection is reopened and, for idempotent
+        commands only, the command retried once (an authorisation is never sent twice)."""
+
         def job() -> T:
             self.worker.assert_on_thread()
             for attempt in (1, 2):
+                fresh = self._client is None
                 try:
-                    if self._client is None:
+                    if self._client is None or self._conn is None:
                         self._conn = _context().connect(self.reader)
                         self._client = SamClient(self._conn)
-                    return fn(self._client)
+                    with self._conn.transaction():
+                        return fn(self._client)
                 except (CardAbsent, CardPulled) as exc:
                     self._drop()
-                    if attempt == 2:
+                    if attempt == 2 or fresh or not idempotent:
                         raise SamUnavailable(f"SAM in {self.reader}: {exc}") from exc
             raise AssertionError("unreachable")
 
@@ -97,7 +102,7 @@ class ThreadedSam:
     def authorise_load(self, serial: bytes, old_balance: int, amount: int, terminal: bytes,
                        random4: bytes, atc: int, mac1: bytes, date4: bytes, time3: bytes) -> LoadAuthorisation:
         return self._run(lambda c: c.authorise_load(serial, old_balance, amount, terminal, random4,
-                                                    atc, mac1, date4, time3))
+                                                    atc, mac1, date4, time3), idempotent=False)
 
     def verify_tac(self, serial: bytes, new_balance: int, atc: int, amount: int, terminal: bytes,
                    date4: bytes, time3: bytes, tac: bytes) -> bool:
@@ -108,7 +113,7 @@ class ThreadedSam:
         return self._run(lambda c: c.derive_ic_psc(serial))
 
     def replenish_quota(self, new_quota: int, counter: int, mac: bytes) -> bool:
-        return self._run(lambda c: c.replenish_quota(new_quota, counter, mac))
+        return self._run(lambda c: c.replenish_quota(new_quota, counter, mac), idempotent=False)
 
 
 class CardSessionHandle:
@@ -127,7 +132,8 @@ class CardSessionHandle:
     def _on_worker(self, fn: Callable[[], T]) -> T:
         def job() -> T:
             self.worker.assert_on_thread()
-            return fn()
+            with self._conn.transaction():
+                return fn()
 
         return self.worker.call(job)
 
@@ -144,7 +150,11 @@ class CardSessionHandle:
         return self._on_worker(self._session.offline_quota_fen)
 
     def close(self) -> None:
-        self._on_worker(self._conn.close)
+        def job() -> None:
+            self.worker.assert_on_thread()
+            self._conn.close()
+
+        self.worker.call(job)
 
     def __enter__(self) -> Self:
         return self
