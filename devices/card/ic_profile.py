@@ -193,15 +193,17 @@ class IcSession:
         self.card.write(addr, data)
         back = self.card.read(SLOT_ADDR[0], 2 * RECORD_LEN)
         slots = (back[:RECORD_LEN], back[RECORD_LEN:])
-        if slots[target] == data and slots[1 - target] == img.slots[img.current]:
-            try:
-                if current_slot(slots) == target:
-                    return CreditProof(counter_after=(credit.counter_before + 1) & 0xFFFF)
-            except LayoutError:
-                pass
-        if slots[img.current] == img.slots[img.current] and slots[target] != data:
-            raise CardWriteFailed("read-back does not match: the card keeps its old record",
-                                  reason="readback")
+        try:
+            now_current = current_slot(slots)
+        except LayoutError:
+            now_current = -1
+        if slots[img.current] == img.slots[img.current]:
+            if now_current == target and slots[target] == data:
+                return CreditProof(counter_after=(credit.counter_before + 1) & 0xFFFF)
+            if now_current == img.current:
+                # e.g. the chip ignored the write (no PSC in this power cycle, protected bytes)
+                raise CardWriteFailed("read-back does not match: the card keeps its old record",
+                                      reason="readback")
         raise CardOutcomeUnknown("read-back after the write is inconsistent", reason="readback")
 
     def _unlock(self, serial: bytes) -> None:

@@ -30,6 +30,7 @@ OPS = (
     "dump",
     "poke",
     "set_ec",
+    "freeze",
     "set_quota",
     "meter_load",
 )

@@ -177,6 +177,13 @@ class CardEmulator:
             card.ec = ec & 0x07
         return card.dump()
 
+    def freeze(self, name: str, frozen: bool = True) -> dict[str, Any]:
+        """An IC chip that silently ignores writes (still answers 90 00)."""
+        card = self._ic(name)
+        with self.slots[CARD_SLOT].card_lock:
+            card.frozen = frozen
+        return card.dump()
+
     def set_quota(self, quota_fen: int) -> dict[str, Any]:
         with self.slots[SAM_SLOT].card_lock:
             self.sam.quota = quota_fen

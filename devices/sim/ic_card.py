@@ -40,6 +40,7 @@ class Sle4442Card:
         self.writable = [addr >= protected_upto for addr in range(32)]
         self.psc_presentations = 0  # every PSC the card ever received (tests watch this)
         self.writes_applied = 0
+        self.frozen = False  # a worn-out chip: answers 90 00 to writes and keeps its bytes
         self._selected = False
         self._unlocked = False
 
@@ -99,7 +100,7 @@ class Sle4442Card:
         if length == 0 or len(data) != length or addr + length > 256:
             return SW_RANGE
         count = length if prefix is None else max(0, min(prefix, length))
-        if self._unlocked:
+        if self._unlocked and not self.frozen:
             for i in range(count):  # byte by byte, as the chip does
                 a = addr + i
                 if a >= 32 or self.writable[a]:

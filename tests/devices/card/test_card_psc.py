@@ -60,3 +60,15 @@ def test_ec_not_07_is_untouched(emu: CardEmulator, readers: CardReaders, ec: int
         assert info.value.data["cause"] == CardLocked.code
     d = emu.dump("c")
     assert d["ec"] == ec and d["psc_presentations"] == 0 and d["writes_applied"] == 0
+
+
+def test_silently_ignored_write_is_caught_by_read_back(emu: CardEmulator, readers: CardReaders) -> None:
+    emu.issue_ic("c", SERIAL)
+    emu.freeze("c")
+    with insert_and_open(emu, readers, "c") as s:
+        snap = s.read()
+        with pytest.raises(CardWriteFailed) as info:
+            s.write_credit(credit_for(snap))
+        assert info.value.data["reason"] == "readback"
+        assert s.check_credit(credit_for(snap))[0] is CreditOutcome.NOT_APPLIED
+    assert emu.dump("c")["writes_applied"] == 0
