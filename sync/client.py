@@ -95,6 +95,13 @@ class HttpServer:
             raise ServerRefused(f"{method} {path}: HTTP {r.status_code} {r.text[:200]}", r.status_code)
         return self._parse(model, r)
 
+    def raw(self, method: str, path: str, body: BaseModel | None = None) -> httpx.Response:
+        """A signed request; the answer as it came (raises ServerUnreachable without one)."""
+        return self._send(method, path, body)
+
+    def post_model(self, path: str, body: BaseModel | None, model: type[M]) -> M:
+        return self._call("POST", path, model, body)
+
     @staticmethod
     def _parse(model: type[M], r: httpx.Response) -> M:
         try:

@@ -509,3 +509,34 @@ class KioskStatus(_Model):
 
 class ErrorBody(_Model):
     detail: str
+
+
+# --------------------------------------------------------------------------- QR payments
+
+
+class PaymentStatus(str, enum.Enum):
+    PENDING = "pending"  # waiting for the payer to scan and pay
+    PAID = "paid"
+    CANCELLED = "cancelled"  # closed unpaid; a late payment is refused by the provider
+    REFUNDED = "refunded"  # paid, then given back (fully)
+
+
+class PaymentCreate(_Model):
+    txn_id: str = Field(min_length=1, max_length=64)
+    amount_fen: int = Field(gt=0)
+
+
+class PaymentRefund(_Model):
+    amount_fen: int = Field(gt=0)
+
+
+class PaymentOrder(_Model):
+    order_id: str
+    txn_id: str
+    amount_fen: int
+    status: PaymentStatus
+    qr_payload: str  # what the kiosk shows as a QR code (segno)
+    paid_fen: int = 0
+    refunded_fen: int = 0
+    provider_ref: str | None = None
+    refund_ref: str | None = None

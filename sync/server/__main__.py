@@ -1,7 +1,8 @@
 """Command line of the sync server.
 
     python -m sync.server --db URL --port N [--host H] [--key-dir DIR] [--signing-key PEM]
-                          [--card-keys JSON] [--staff-token T]
+                          [--card-keys JSON] [--staff-token T] [--sandbox-payments]
+                          [--public-url URL]
     python -m sync.server admin [--db URL] [--key-dir DIR] add-kiosk ID   (prints the key)
     python -m sync.server admin [--db URL] revoke ID
     python -m sync.server admin [--db URL] [--key-dir DIR] publish-tariff FILE.json
@@ -30,6 +31,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--signing-key", type=Path, default=None, help="Ed25519 PEM (created if missing)")
     p.add_argument("--card-keys", type=Path, default=None, help="card key store JSON (created if missing)")
     p.add_argument("--staff-token", default=os.environ.get("KIOSK_SERVER_STAFF_TOKEN"))
+    p.add_argument("--sandbox-payments", action="store_true", help="enable the sandbox QR payment provider")
+    p.add_argument("--public-url", default=None, help="base URL put in payment QR codes")
 
 
 def _config(a: argparse.Namespace) -> ServerConfig:
@@ -39,6 +42,8 @@ def _config(a: argparse.Namespace) -> ServerConfig:
         signing_key_path=a.signing_key,
         card_keys_path=a.card_keys,
         staff_token=a.staff_token,
+        sandbox_payments=a.sandbox_payments,
+        public_url=a.public_url,
     )
 
 

@@ -12,6 +12,8 @@ class ServerConfig:
     signing_key_path: Path | None = None
     card_keys_path: Path | None = None
     staff_token: str | None = None  # when set, the console asks ?token= or X-Staff-Token
+    sandbox_payments: bool = False  # the sandbox QR payment provider and its payer endpoint
+    public_url: str | None = None  # base of the URLs in QR codes; default: the request's
     max_skew_s: int = 300
     nonce_keep_s: int = 3600
 

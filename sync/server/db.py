@@ -193,6 +193,25 @@ class QuotaIssued(Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PaymentRow(Base):
+    """A QR payment order of the sandbox provider (a real provider keeps its own)."""
+
+    __tablename__ = "payment_orders"
+    __table_args__ = (UniqueConstraint("kiosk_id", "txn_id", name="uq_payment_txn"),)
+    order_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    txn_id: Mapped[str] = mapped_column(String(64))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    qr_payload: Mapped[str] = mapped_column(Text)
+    paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    provider_ref: Mapped[str | None] = mapped_column(String(40), default=None)
+    refund_ref: Mapped[str | None] = mapped_column(String(40), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 def normalize_url(url: str) -> str:
     """A bare path means a SQLite file; postgresql:// uses psycopg 3."""
     if "://" not in url:

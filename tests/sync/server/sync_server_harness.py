@@ -72,7 +72,9 @@ class LiveServer:
 
 
 def start_server(db_url: str, key_dir: Path, backend: str, staff_token: str | None = None) -> LiveServer:
-    state = ServerState.open(ServerConfig(db_url=db_url, key_dir=key_dir, staff_token=staff_token))
+    state = ServerState.open(
+        ServerConfig(db_url=db_url, key_dir=key_dir, staff_token=staff_token, sandbox_payments=True)
+    )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -238,7 +240,8 @@ def journal_chain(journal: Journal) -> list[tuple[int, str]]:
 
 
 def unsent(journal: Journal) -> int:
-    return int(journal.call(lambda s: s.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.sent == 0))))
+    n = journal.call(lambda s: s.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.sent == 0)))
+    return int(n or 0)
 
 
 def server_chain(sf: service.SF, kiosk_id: str) -> list[tuple[int, str]]:

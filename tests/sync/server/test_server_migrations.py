@@ -14,6 +14,6 @@ def test_migrated_schema_matches_the_models(live: LiveServer) -> None:
     upgrade(engine)  # idempotent at head
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn)
-        assert ctx.get_current_revision() == "0001"
+        assert ctx.get_current_revision() == "0002"
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
