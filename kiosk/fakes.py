@@ -27,6 +27,8 @@ from .errors import (
     CardError,
     CardPulled,
     CardWriteFailed,
+    EscrowLost,
+    NoteJammed,
     PaperOut,
     PaymentError,
 )
@@ -232,7 +234,8 @@ class FakeAcceptor:
 
     def __init__(self, path: str | Path | None = None, notes: Sequence[int] = ()) -> None:
         self.state = _State(path, {"queue": list(notes), "escrow": None, "counter": 0,
-                                   "stacked": [], "returned": [], "enabled": False})
+                                   "stacked": [], "returned": [], "jammed": [],
+                                   "jam_next": False, "enabled": False})
         d = self.state.load()
         if d["escrow"] is not None:
             d["returned"].append(d["escrow"])
@@ -255,7 +258,13 @@ class FakeAcceptor:
     def stack(self) -> int:
         d = self.state.load()
         if d["escrow"] is None:
-            raise PaymentError("no note in escrow")
+            raise EscrowLost("no note in escrow", stacked_counter=d["counter"])
+        if d["jam_next"]:  # stuck in the transport: not stacked, not returned
+            d["jammed"].append(d["escrow"])
+            d.update(escrow=None, jam_next=False)
+            self.state.save(d)
+            raise NoteJammed("note jammed in the transport", stage="transport",
+                             stacked_counter=d["counter"])
         d["stacked"].append(d["escrow"])
         d["escrow"] = None
         d["counter"] += 1

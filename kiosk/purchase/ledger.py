@@ -70,12 +70,16 @@ class Ledger:
         s.flush()
         return note.id
 
-    def note_settled(self, s: Session, now: datetime, note_id: int, stacked: bool,
+    def note_settled(self, s: Session, now: datetime, note_id: int, outcome: str,
                      counter_after: int) -> int:
+        """outcome: stacked (money taken), returned (back to the resident), jammed (stuck in
+        the acceptor, not counted: held for the technician)."""
+        assert outcome in ("stacked", "returned", "jammed")
         note = s.get(CashNote, note_id)
         assert note is not None and note.state == "escrow"
-        note.state = "stacked" if stacked else "returned"
-        kind = "cash.note_stacked" if stacked else "cash.note_returned"
+        note.state = outcome
+        stacked = outcome == "stacked"
+        kind = f"cash.note_{outcome}"
         self._append(s, note.txn_id, kind, {"denom_fen": note.denom_fen, "note_id": note_id,
                                             "counter_after": counter_after}, now)
         p = self.get(s, note.txn_id)

@@ -70,12 +70,7 @@ class Recovery:
         for note in notes:
             counter = self.acceptor.stacked_counter()
             stacked = counter > note.counter_before
-            event = "note_stacked" if stacked else "note_returned"
-            crash_point(f"before:{event}")
-            now = self.svc.ctx.clock.now()
-            self.svc._tx(lambda s, n=note.id, st=stacked, c=counter, t=now:
-                         self.svc.ledger.note_settled(s, t, n, st, c))
-            crash_point(f"after:{event}")
+            self.svc._settle_note(note.id, "stacked" if stacked else "returned", counter)
             if stacked:
                 report.notes_stacked += 1
             else:

@@ -20,8 +20,12 @@ from ..errors import (
     CardDamaged,
     CardPulled,
     CardWriteFailed,
+    CashError,
+    EscrowLost,
     MeterNotLoaded,
+    NoteJammed,
     OfflineCapExceeded,
+    OutOfService,
     PaperOut,
     PaymentError,
     PrinterError,
@@ -57,6 +61,7 @@ from .states import Ev, S
 logger = logging.getLogger(__name__)
 
 CPU_MAX_BALANCE_FEN = 99_999_999
+MIN_NOTE_FEN = 100
 PRINTABLE = frozenset({PrinterState.OK, PrinterState.PAPER_NEAR_END})
 
 
@@ -200,15 +205,30 @@ class PurchaseService:
         return int(json.loads(p.quote)["requested"]["paid_fen"])
 
     # --- 3a. cash ------------------------------------------------------------------------
+    def cash_limit(self, txn: str) -> int:
+        """The most cash this purchase may take: the amount asked, or the card's maximum."""
+        p = self.get(txn)
+        qd = json.loads(p.quote)
+        return int(qd["requested"]["paid_fen"]) if p.mode == "amount" else int(qd["max_fen"])
+
+    def cash_enable(self, txn: str, acceptor: CashAcceptor) -> int:
+        """Enable only the notes that still fit; inhibit at the purchase maximum. Returns the
+        cash still acceptable."""
+        left = self.cash_limit(txn) - self.get(txn).paid_fen
+        if left >= MIN_NOTE_FEN:
+            acceptor.enable(left)
+        else:
+            acceptor.inhibit()
+        return left
+
     def take_note(self, txn: str, acceptor: CashAcceptor) -> int:
-        """Handle the note in escrow, if any: commit, then stack. Returns the cash total."""
+        """Handle the note in escrow, if any: commit it, then stack it, then commit the
+        stack. A note that does not fit is returned. Returns the cash total."""
         denom = acceptor.escrow()
         p = self.get(txn)
         if denom is None:
             return p.paid_fen
-        qd = json.loads(p.quote)
-        limit = int(qd["requested"]["paid_fen"]) if p.mode == "amount" else int(qd["max_fen"])
-        if p.paid_fen + denom > limit or p.state != S.INIT.value:
+        if p.paid_fen + denom > self.cash_limit(txn) or p.state != S.INIT.value:
             acceptor.return_escrow()
             return p.paid_fen
         counter = acceptor.stacked_counter()
@@ -217,13 +237,42 @@ class PurchaseService:
         note_id: int = self._tx(lambda s: self.ledger.note_escrow(s, now, txn, denom, counter))
         crash_point("after:note_escrow")
         crash_point("effect:stack:before")
-        after = acceptor.stack()
-        crash_point("effect:stack:after")
-        crash_point("before:note_stacked")
-        now = self.ctx.clock.now()
-        total: int = self._tx(lambda s: self.ledger.note_settled(s, now, note_id, True, after))
-        crash_point("after:note_stacked")
+        try:
+            after = acceptor.stack()
+        except EscrowLost:
+            self._settle_note(note_id, "returned", counter)
+            raise
+        except NoteJammed as exc:
+            counted = exc.data.get("stacked_counter")
+            stacked = isinstance(counted, int) and counted > counter
+            self._settle_note(note_id, "stacked" if stacked else "jammed",
+                              counted if isinstance(counted, int) else counter)
+            raise
+        except CashError as exc:
+            try:
+                now_counter = acceptor.stacked_counter()
+            except CashError:
+                raise OutOfService("bill acceptor lost with a note between escrow and stack",
+                                   txn_id=txn) from exc
+            if now_counter > counter:
+                self._settle_note(note_id, "stacked", now_counter)
+            else:
+                raise OutOfService("the bill acceptor cannot tell whether a note was stacked",
+                                   txn_id=txn) from exc
+            after = now_counter
+        else:
+            crash_point("effect:stack:after")
+            self._settle_note(note_id, "stacked", after)
+        total = self.get(txn).paid_fen
+        self.cash_enable(txn, acceptor)
         return total
+
+    def _settle_note(self, note_id: int, outcome: str, counter: int) -> None:
+        event = {"stacked": "note_stacked", "returned": "note_returned"}.get(outcome, "note_jammed")
+        crash_point(f"before:{event}")
+        now = self.ctx.clock.now()
+        self._tx(lambda s: self.ledger.note_settled(s, now, note_id, outcome, counter))
+        crash_point(f"after:{event}")
 
     def finish_payment(self, txn: str) -> S:
         """All the money the resident gives is in: price what it buys (PAID), or CANCEL."""

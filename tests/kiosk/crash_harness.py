@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from kiosk import crashpoints
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, NoteJammed
 from kiosk.journal.models import Purchase
 from kiosk.journal.store import verify_chain
 from kiosk.outbox import drain
@@ -53,7 +53,7 @@ class Scenario:
         mode = rng.choice(["amount", "volume"])
         faults: list[str | None] = [None, None, "card_refuses", "paper_out", "pulled_applied",
                                     "pulled_dropped"]
-        faults.append("declined" if method != "cash" else "no_notes")
+        faults += ["declined"] if method != "cash" else ["no_notes", "jam"]
         fault = rng.choice(faults)
         tier_units = rng.choice([0, 34900, 49990])
         if mode == "amount":
@@ -97,8 +97,13 @@ def run_purchase(d: Path, sc: Scenario) -> None:
         if method is PaymentMethod.CASH:
             w.acceptor.enable(10000)
             target = svc.target_fen(txn)
+            if sc.fault == "jam":
+                w.acceptor.set(jam_next=True)
             while w.acceptor.dump()["queue"] and svc.get(txn).paid_fen < target:
-                svc.take_note(txn, w.acceptor)
+                try:
+                    svc.take_note(txn, w.acceptor)
+                except NoteJammed:
+                    break  # the resident is told; the purchase goes on with what was stacked
             w.acceptor.escrow()
             w.acceptor.return_escrow()
             w.acceptor.inhibit()

@@ -1,0 +1,258 @@
+"""Cash and receipts through the real drivers and simulators: the ccTalk acceptor over a
+pyserial socket:// URL, the ESC/POS printer over TCP, the journal on a real SQLite file."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from devices.cash.acceptor import BillAcceptor
+from devices.printer import EscposReceiptPrinter
+from devices.sim.cash_sim import CashSimulator
+from devices.sim.printer_sim import PrinterSim
+from kiosk import crashpoints
+from kiosk.cashbox import CashBox
+from kiosk.errors import NoteJammed, PaperOut
+from kiosk.fakes import FakeCard, FakeServer, FixedClock
+from kiosk.journal import Journal
+from kiosk.outbox import drain
+from kiosk.ports import PaymentMethod
+from kiosk.pricing import parse_tariff
+from kiosk.purchase.recovery import Recovery
+from kiosk.purchase.service import KioskContext, PurchaseService
+from kiosk.purchase.states import S
+from tests.kiosk.world import TARIFF
+
+
+class Kiosk:
+    """One kiosk process's worth of core, on real device drivers."""
+
+    def __init__(self, d: Path, cash_url: str, printer_url: str) -> None:
+        d.mkdir(parents=True, exist_ok=True)
+        self.journal = Journal(d / "journal.db", "KI01")
+        self.journal.open()
+        self.acceptor = BillAcceptor.open(cash_url, stack_timeout=3.0, poll_interval=0.01)
+        self.printer = EscposReceiptPrinter.from_config(printer_url, "80")
+        self.card = FakeCard(d / "card.json")
+        self.server = FakeServer(d / "server.db")
+        self.svc = PurchaseService(KioskContext(
+            kiosk_id="KI01", terminal_no=3, journal=self.journal, clock=FixedClock(),
+            printer=self.printer, tariffs=[parse_tariff(TARIFF)], is_online=lambda: True))
+        self.box = CashBox(self.journal, self.svc.ctx.clock)
+
+    def recover(self) -> None:
+        Recovery(self.svc, self.acceptor, {}, lambda serial: self.card).run()
+
+    def close(self) -> None:
+        self.acceptor.close()
+        self.journal.close()
+        self.server.close()
+
+
+@pytest.fixture()
+def sims() -> Iterator[tuple[CashSimulator, PrinterSim]]:
+    cash = CashSimulator()
+    cash.start()
+    printer = PrinterSim().start()
+    yield cash, printer
+    printer.stop()
+    cash.stop()
+
+
+def begin_cash(k: Kiosk, amount: int) -> str:
+    check = k.svc.check_card(k.card.read())
+    txn = k.svc.begin(check, "amount", amount, PaymentMethod.CASH)
+    k.svc.cash_enable(txn, k.acceptor)
+    return txn
+
+
+def insert(k: Kiosk, sim: CashSimulator, txn: str, *notes: int) -> int:
+    total = 0
+    for fen in notes:
+        assert sim.insert_note(fen) == "escrow", f"{fen} not taken into escrow"
+        total = k.svc.take_note(txn, k.acceptor)
+    return total
+
+
+def finish(k: Kiosk, txn: str) -> S:
+    k.acceptor.inhibit()
+    assert k.svc.finish_payment(txn) is S.PAID
+    assert k.svc.write_card(txn, k.card) is S.CARD_DONE
+    state = k.svc.print_receipt(txn)
+    k.svc.close(txn)
+    return state
+
+
+def test_cash_purchase_with_a_printed_chinese_receipt(tmp_path: Path, sims) -> None:  # type: ignore[no-untyped-def]
+    cash, printer = sims
+    k = Kiosk(tmp_path, cash.url, printer.url)
+    try:
+        txn = begin_cash(k, 15000)
+        assert insert(k, cash, txn, 10000, 5000) == 15000
+        # the maximum is reached: the acceptor takes nothing more
+        assert cash.insert_note(1000) in ("rejected", "refused")
+        assert finish(k, txn) is S.RECEIPT_DONE
+        assert cash.stacked_notes() == {10000: 1, 5000: 1}
+        text = "\n".join(printer.lines())
+        assert "150.00" in text and k.svc.get(txn).txn_id[:8] in text.replace(" ", "")
+        assert any(txn in q for q in printer.qr_payloads())
+        drain(k.journal, k.server, k.svc.ctx.clock)
+        assert k.svc.get(txn).state == S.ACKED.value
+    finally:
+        k.close()
+
+
+def test_jammed_note_is_not_counted_and_is_listed(tmp_path: Path, sims) -> None:  # type: ignore[no-untyped-def]
+    cash, printer = sims
+    k = Kiosk(tmp_path, cash.url, printer.url)
+    try:
+        txn = begin_cash(k, 7000)
+        insert(k, cash, txn, 5000)
+        cash.jam("stacker")
+        assert cash.insert_note(2000) == "escrow"
+        with pytest.raises(NoteJammed) as e:
+            k.svc.take_note(txn, k.acceptor)
+        assert e.value.code == "N005"
+        assert k.svc.get(txn).paid_fen == 5000
+        notes = k.journal.raw("SELECT denom_fen, state FROM cash_notes ORDER BY id")
+        assert notes == [(5000, "stacked"), (2000, "jammed")]
+        finish(k, txn)
+        day = k.svc.get(txn).created_at[:10]
+        from datetime import date
+
+        report = k.box.settlement(date.fromisoformat(day))
+        assert report["expected_cash_fen"] == 5000 == sum(f * n for f, n in cash.stacked_notes().items())
+        assert report["balanced"]
+    finally:
+        k.close()
+
+
+@pytest.mark.parametrize("point, stacked", [("effect:stack:before", False),
+                                            ("effect:stack:after", True)])
+def test_power_cut_between_escrow_and_stack(tmp_path: Path, sims, point: str, stacked: bool) -> None:  # type: ignore[no-untyped-def]
+    """The kiosk process dies with a note committed to the journal but not (or not known to
+    be) stacked; the acceptor is power-cycled; recovery settles by the accept counter."""
+    cash, printer = sims
+    k = Kiosk(tmp_path, cash.url, printer.url)
+    txn = begin_cash(k, 7000)
+    insert(k, cash, txn, 5000)
+    assert cash.insert_note(2000) == "escrow"
+    k.close()  # the note stays held in escrow
+    pid = os.fork()
+    if pid == 0:  # the kiosk process that dies
+        os.environ["KIOSK_CRASH_AT"] = point
+        crashpoints.configure_from_env()
+        child = Kiosk(tmp_path, cash.url, printer.url)
+        child.svc.take_note(txn, child.acceptor)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    cash.power_cycle()  # a note left in escrow comes back out
+    k = Kiosk(tmp_path, cash.url, printer.url)
+    try:
+        k.recover()
+        taken = sum(f * n for f, n in cash.stacked_notes().items())
+        assert taken == (7000 if stacked else 5000)
+        assert (2000 in cash.returned_notes) is not stacked
+        p = k.svc.get(txn)
+        assert p.paid_fen == taken  # the journal agrees with the cassette: nothing lost or invented
+        assert p.state in (S.OUTBOX.value, S.ACKED.value)
+        assert p.cost_fen + p.remainder_fen == taken
+    finally:
+        k.close()
+
+
+def test_paper_out_before_payment_offers_no_receipt(tmp_path: Path, sims) -> None:  # type: ignore[no-untyped-def]
+    cash, printer = sims
+    printer.set_paper("out")
+    k = Kiosk(tmp_path, cash.url, printer.url)
+    try:
+        check = k.svc.check_card(k.card.read())
+        with pytest.raises(PaperOut):
+            k.svc.begin(check, "amount", 5000, PaymentMethod.CASH)
+        assert cash.stacked_notes() == {}  # no money taken before the resident chose
+        txn = k.svc.begin(check, "amount", 5000, PaymentMethod.CASH, accept_no_receipt=True)
+        k.svc.cash_enable(txn, k.acceptor)
+        insert(k, cash, txn, 5000)
+        assert finish(k, txn) is S.RECEIPT_FAILED
+        p = k.svc.get(txn)  # the credit stands: 50 yuan buys 19.15 m3 for 49.98 + 0.02 credit
+        assert k.card.dump()["amount"] == p.cost_fen == 4998 and p.remainder_fen == 2
+        printer.set_paper("ok")
+        assert k.svc.reprint(txn)
+        assert any("重打" in line for line in printer.lines())
+    finally:
+        k.close()
+
+
+def test_paper_runs_out_at_every_point_of_the_receipt(tmp_path: Path, sims) -> None:  # type: ignore[no-untyped-def]
+    cash, printer = sims
+    k = Kiosk(tmp_path / "size", cash.url, printer.url)
+    try:  # measure one receipt
+        txn = begin_cash(k, 5000)
+        insert(k, cash, txn, 5000)
+        finish(k, txn)
+        size = len(printer.received())
+    finally:
+        k.close()
+    assert size > 300
+    for i, cut_at in enumerate(range(20, size, max(size // 12, 1))):
+        printer.clear()
+        printer.set_paper("ok")
+        printer.run_out_of_paper_after(cut_at)
+        k = Kiosk(tmp_path / f"k{i}", cash.url, printer.url)
+        try:
+            txn = begin_cash(k, 5000)
+            insert(k, cash, txn, 5000)
+            assert finish(k, txn) is S.RECEIPT_FAILED, cut_at
+            assert k.card.dump()["amount"] == 4998  # a printer fault never undoes a credit
+            printer.run_out_of_paper_after(None)
+            printer.set_paper("ok")
+            printer.clear()
+            assert k.svc.reprint(txn), cut_at
+            assert any("重打" in line for line in printer.lines())
+        finally:
+            k.close()
+
+
+def test_end_of_day_settlement_and_collection_equal_the_journal(tmp_path: Path, sims) -> None:  # type: ignore[no-untyped-def]
+    cash, printer = sims
+    k = Kiosk(tmp_path, cash.url, printer.url)
+    try:
+        for notes in ((10000,), (5000, 2000), (2000, 1000, 500)):
+            txn = begin_cash(k, sum(notes))
+            insert(k, cash, txn, *notes)
+            finish(k, txn)
+            k.card.meter_load()  # the resident loads the meter before the next purchase
+        k.card.set(refuse_writes=True)  # the last one cannot be written: voucher + review
+        txn = begin_cash(k, 2000)
+        insert(k, cash, txn, 2000)
+        k.acceptor.inhibit()
+        k.svc.finish_payment(txn)
+        assert k.svc.write_card(txn, k.card) is S.CARD_FAILED
+        assert k.svc.fail_without_credit(txn, None) is S.MANUAL_REVIEW
+        assert any("现金凭证" in line for line in printer.lines())
+        from datetime import date
+
+        report = k.box.settlement(date.fromisoformat(k.svc.get(txn).created_at[:10]))
+        in_box = cash.stacked_notes()
+        assert report["expected_cash_fen"] == sum(f * n for f, n in in_box.items()) == 22500
+        assert report["notes"] == {str(f): n for f, n in sorted(in_box.items())}
+        assert report["review_fen"] == 2000 and report["balanced"]
+        assert [d["kind"] for d in report["differences"]] == ["manual_review"]
+        status = k.box.status(k.acceptor.stacked_counter())
+        assert status.total_fen == 22500 and status.differences == []
+        removed = cash.remove_cassette()
+        rep = k.box.collect(k.acceptor.stacked_counter(), k.printer, who="tech01")
+        assert Counter(rep.notes) == Counter(removed)
+        assert any("合计" in line for line in printer.lines())
+        cash.replace_cassette()
+        assert k.box.status(k.acceptor.stacked_counter()).total_fen == 0
+        row = k.journal.raw("SELECT body FROM journal WHERE kind = 'cash.collection'")
+        assert json.loads(row[0][0])["total_fen"] == 22500
+    finally:
+        k.close()
