@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Self, TypeVar
 
 from kiosk.card import CardCredit, CardSnapshot, CardTech, CreditOutcome, CreditProof
-from kiosk.errors import CardAbsent, CardPulled, CardReaderError, SamUnavailable
+from kiosk.errors import CardAbsent, CardPulled, CardReaderError, KioskError, SamUnavailable
 
 from .apdu import StatusError
 from .pcsc import PcscCard, PcscContext, ReaderStatus
@@ -176,6 +176,8 @@ class CardReaders:
         self._sam: ThreadedSam | None = None
         self._monitor: threading.Thread | None = None
         self._stop = threading.Event()
+        self._current: tuple[int, CardSessionHandle] | None = None  # (insertion, session)
+        self._current_lock = threading.Lock()
 
     def worker(self, reader: str) -> ReaderWorker:
         if reader not in self._workers:
@@ -247,6 +249,33 @@ class CardReaders:
 
         return worker.call(job)
 
+    def current_session(self) -> CardSessionHandle:
+        """The one session of the card now in the reader, opened on first use and kept for
+        the whole insertion (pcsc-lite's event counter tells insertions apart), so the IC
+        rule "a PSC at most once per insertion" holds across callers. CardAbsent if none."""
+        reader = self.card_reader()
+        with self._current_lock:
+            st = self.status([reader])[0]
+            if self._current is not None and (not st.present or self._current[0] != st.event_count):
+                old, self._current = self._current[1], None
+                old.__exit__(None, None, None)
+            if not st.present:
+                raise CardAbsent(f"no card in {reader}", reader=reader)
+            if self._current is None:
+                self._current = (st.event_count, self.open_session())
+            return self._current[1]
+
+    def session_for(self, serial: str) -> CardSessionHandle | None:
+        """kiosk.purchase.recovery.CardFor: the current session if the card in the reader
+        is `serial`, else None (no card, another card, or a card that cannot be read)."""
+        try:
+            session = self.current_session()
+            if session.read().serial.upper() == serial.upper():
+                return session
+        except KioskError as exc:
+            logger.info("card %s is not available: %s", serial, exc)
+        return None
+
     # --- events -------------------------------------------------------------------------
     def start_monitor(self, callback: Callable[[CardEvent], None]) -> None:
         """Calls callback(CardEvent) on a monitor thread at every insertion and removal
@@ -284,6 +313,9 @@ class CardReaders:
 
     def close(self) -> None:
         self.stop_monitor()
+        if self._current is not None:
+            self._current[1].__exit__(None, None, None)
+            self._current = None
         if self._sam is not None:
             try:
                 self._sam.close()
