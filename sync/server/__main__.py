@@ -62,6 +62,10 @@ def serve(argv: list[str]) -> int:
     logging.basicConfig(level=a.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     state = ServerState.open(_config(a))
     logger.info("tariff signing key id %s (public key %s)", state.signer.key_id, state.signer.public_key_hex)
+    if a.staff_token is None and a.host not in ("127.0.0.1", "localhost", "::1"):
+        logger.warning("the staff console is open to anyone who reaches %s: set --staff-token", a.host)
+    if a.sandbox_payments:
+        logger.warning("sandbox payments are enabled: anyone can 'pay' an order; never in production")
     try:
         uvicorn.run(create_app(state), host=a.host, port=a.port, log_level=a.log_level.lower())
     finally:

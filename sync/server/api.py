@@ -184,6 +184,10 @@ def sam_quota(request: Request, kiosk_id: KioskId, req: QuotaRequest) -> QuotaTo
     state = _state(request)
     sam_id = req.sam_id.upper()
     with state.sf() as s:
+        kiosk = s.get(Kiosk, kiosk_id)
+        assert kiosk is not None
+        if req.journal_last_seq is not None and req.journal_last_seq > kiosk.last_seq:
+            raise HTTPException(409, f"upload the journal first (server holds seq {kiosk.last_seq})")
         other = s.scalars(select(QuotaIssued).where(QuotaIssued.sam_id == sam_id)).first()
         if other is not None and other.kiosk_id != kiosk_id:
             raise HTTPException(403, "SAM belongs to another kiosk")

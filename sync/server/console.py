@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from sync.protocol import TicketKind, TicketStatus
 
 from . import service
+from .db import Kiosk
 from .state import ServerState
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,19 @@ def _age(then: datetime | None, now: datetime) -> tuple[str, float | None]:
     return f"{secs / 3600:.1f} h", secs
 
 
+def _sync_lag(k: Kiosk, health: dict[str, object], now: datetime) -> tuple[str, float | None]:
+    """From the kiosk's last heartbeat: the age of its oldest unsent row, or "in sync" when
+    the server holds its whole journal; without a heartbeat, the time since the last upload."""
+    unsent = health.get("oldest_unsent_at")
+    if isinstance(unsent, str) and unsent:
+        text, secs = _age(datetime.fromisoformat(unsent), now)
+        return f"oldest unsent {text}", secs
+    reported = health.get("journal_last_seq")
+    if isinstance(reported, int) and reported <= k.last_seq:
+        return "in sync", 0.0
+    return _age(k.last_upload_at, now)
+
+
 def render_dashboard(state: ServerState, token: str) -> str:
     sf = state.sf
     now = datetime.now(UTC)
@@ -81,11 +95,7 @@ def render_dashboard(state: ServerState, token: str) -> str:
         h = service.health_of(k)
         paper = h.get("printer", "?")
         notes, cap = int(h.get("cash_box_notes", 0)), max(1, int(h.get("cash_box_capacity", 1000)))
-        lag_text, lag = _age(k.last_upload_at, now)
-        unsent = h.get("oldest_unsent_at")
-        if unsent:
-            lag_text, lag = _age(datetime.fromisoformat(unsent), now)
-            lag_text = f"oldest unsent {lag_text}"
+        lag_text, lag = _sync_lag(k, h, now)
         cls = "bad" if paper in ("paper_out", "offline", "cover_open") or h.get("reader") not in (None, "ok") else ""
         if not cls and ((lag or 0) > SYNC_LAG_WARN_S or notes >= 0.9 * cap or paper == "paper_near_end"):
             cls = "warn"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from sync_server_harness import LiveServer
+from sync_server_harness import Chain, LiveServer
 
 from devices.card import crypto
 from sync.server.cardkeys import CardCryptoError, authorise_load
@@ -90,3 +90,12 @@ def test_quota_token_is_accepted_by_the_sam_maths_and_bound_to_one_kiosk(live: L
     assert k.post("/v1/sam/quota", {"sam_id": sam_id, "sam_counter": 41}).json() == token
     assert k.post("/v1/sam/quota", {"sam_id": sam_id, "sam_counter": 42}).json()["mac"] != token["mac"]
     assert other.post("/v1/sam/quota", {"sam_id": sam_id, "sam_counter": 43}).status_code == 403
+
+
+def test_quota_is_renewed_only_when_the_server_holds_the_whole_journal(live: LiveServer) -> None:
+    k = live.new_kiosk()
+    sam_id = secrets.token_hex(6).upper()
+    behind = k.post("/v1/sam/quota", {"sam_id": sam_id, "sam_counter": 1, "journal_last_seq": 2})
+    assert behind.status_code == 409 and "upload the journal first" in behind.text
+    assert k.upload(Chain(k.kiosk_id).purchases(2)).status_code == 200
+    assert k.post("/v1/sam/quota", {"sam_id": sam_id, "sam_counter": 1, "journal_last_seq": 2}).status_code == 200
