@@ -12,8 +12,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .protocol import SignedTariff, TariffDocument
-from .tariff_verify import TariffRejected, verify_tariff
+from .protocol import PendingCredit, SignedTariff, TariffDocument
+from .tariff_verify import CreditRejected, TariffRejected, verify_pending_credit, verify_tariff
 
 logger = logging.getLogger(__name__)
 
@@ -83,3 +83,13 @@ class DownloadCache:
             except TariffRejected as exc:
                 logger.error("cached tariff refused: %s", exc.reason)
         return sorted(docs, key=lambda d: (d.tariff_id, d.version))
+
+    def pending_credits(self, public_key: bytes | str) -> list[PendingCredit]:
+        """The cached pending credits the server signed (any status); others are dropped."""
+        good: list[PendingCredit] = []
+        for data in self.all("pending_credits"):
+            try:
+                good.append(verify_pending_credit(data, public_key))
+            except CreditRejected as exc:
+                logger.error("cached pending credit refused: %s", exc)
+        return good

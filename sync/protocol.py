@@ -376,6 +376,9 @@ class PendingCredit(_Model):
     applied_by_kiosk: str | None = None
     applied_txn_id: str | None = None
     version: int = 0
+    # Ed25519 by the server's tariff key over sync.tariff_verify.pending_credit_message():
+    # lets a kiosk trust its cached list while offline
+    signature: str | None = None
 
 
 class TicketKind(str, enum.Enum):

@@ -13,7 +13,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
-from .protocol import SignedTariff, TariffDocument
+from kiosk.hashchain import canonical_json
+
+from .protocol import PendingCredit, SignedTariff, TariffDocument
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +71,34 @@ def verify_tariff(envelope: SignedTariff | dict[str, object] | str, public_key: 
 def _reject(reason: str) -> TariffDocument:
     logger.warning("tariff refused: %s", reason)
     raise TariffRejected(reason)
+
+
+class CreditRejected(Exception):
+    """A pending credit without a good server signature."""
+
+
+CREDIT_DOMAIN = b"gas-kiosk pending-credit v1\n"
+
+
+def pending_credit_message(credit: PendingCredit) -> bytes:
+    """What the server signs for a pending credit: a domain tag, then the canonical JSON of
+    every field but `version` and `signature`."""
+    body = credit.model_dump(mode="json", exclude={"version", "signature"})
+    return CREDIT_DOMAIN + canonical_json(body).encode("utf-8")
+
+
+def verify_pending_credit(credit: PendingCredit | dict[str, object], public_key: bytes | str) -> PendingCredit:
+    """The credit, if the server signed exactly it; raises CreditRejected."""
+    try:
+        c = credit if isinstance(credit, PendingCredit) else PendingCredit.model_validate(credit)
+    except ValidationError as exc:
+        raise CreditRejected(f"malformed credit: {exc.errors()[0]['msg']}") from None
+    if not c.signature:
+        logger.warning("pending credit %s refused: unsigned", c.credit_id)
+        raise CreditRejected("unsigned credit")
+    try:
+        load_public_key(public_key).verify(bytes.fromhex(c.signature), pending_credit_message(c))
+    except (ValueError, InvalidSignature):
+        logger.warning("pending credit %s refused: bad signature", c.credit_id)
+        raise CreditRejected("bad signature") from None
+    return c

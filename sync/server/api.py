@@ -30,6 +30,7 @@ from sync.protocol import (
     UploadAck,
     UploadBatch,
 )
+from sync.tariff_verify import pending_credit_message
 
 from . import service
 from .cardkeys import CardCryptoError, authorise_load, quota_mac
@@ -117,8 +118,10 @@ def notices(request: Request, kiosk_id: KioskId, since: Since = 0) -> NoticePage
 
 @router.get("/pending-credits", response_model=PendingCreditPage)
 def pending_credits(request: Request, kiosk_id: KioskId, since: Since = 0) -> PendingCreditPage:
-    items, version, more = service.pending_credits_since(_state(request).sf, since)
-    return PendingCreditPage(since=since, version=version, more=more, items=items)
+    state = _state(request)
+    items, version, more = service.pending_credits_since(state.sf, since)
+    signed = [c.model_copy(update={"signature": state.signer.sign_bytes(pending_credit_message(c))}) for c in items]
+    return PendingCreditPage(since=since, version=version, more=more, items=signed)
 
 
 @router.get("/tickets", response_model=TicketPage)

@@ -51,6 +51,9 @@ class TariffSigner:
     def sign(self, document: str) -> str:
         return self._key.sign(document.encode("utf-8")).hex()
 
+    def sign_bytes(self, message: bytes) -> str:
+        return self._key.sign(message).hex()
+
     @classmethod
     def load_or_create(cls, path: Path) -> TariffSigner:
         if path.exists():

@@ -3,6 +3,7 @@ backoff, downloads into the cache (a tampered tariff never reaches it), heartbea
 unsent-row alert, "online" meaning the server answered, and the APScheduler wiring."""
 from __future__ import annotations
 
+import json
 import random
 import time
 import uuid
@@ -131,13 +132,18 @@ def test_download_job_fills_the_cache_incrementally_and_drops_a_forged_tariff(ki
     assert kiosk.cache.get("accounts", cust)["status"] == "active"  # type: ignore[index]
     assert kiosk.cache.get("notices", f"n-{cust}") is not None
     assert kiosk.cache.get("pending_credits", f"c-{cust}")["amount_fen"] == 700  # type: ignore[index]
+    pub = live.state.signer.public_key_hex
+    assert f"c-{cust}" in [c.credit_id for c in kiosk.cache.pending_credits(pub)]
     assert kiosk.cache.get("tickets", str(ticket.ticket_id))["status"] == "open"  # type: ignore[index]
     v = kiosk.cache.version("accounts")
     service.put_account(live.sf, AccountSnapshot(customer_no=cust, status=AccountStatus.SUSPENDED, arrears_fen=5))
     kiosk.client.download_job()
     assert kiosk.cache.version("accounts") > v
     assert kiosk.cache.get("accounts", cust)["status"] == "suspended"  # type: ignore[index]
-    # a cached envelope altered on the kiosk's disk is refused on read
+    # a cached credit or envelope altered on the kiosk's disk is refused on read
+    forged = dict(kiosk.cache.get("pending_credits", f"c-{cust}") or {}, amount_fen=70_000)
+    kiosk.cache.apply("pending_credits", [(f"c-{cust}", json.dumps(forged))], kiosk.cache.version("pending_credits"))
+    assert f"c-{cust}" not in [c.credit_id for c in kiosk.cache.pending_credits(pub)]
     kiosk.cache.apply("tariffs", [("residential:000000004", '{"document": "{}", "signature": "00"}')],
                       kiosk.cache.version("tariffs"))
     assert ("residential", 4) not in [(t.tariff_id, t.version) for t in kiosk.cache.tariffs(live.state.signer.public_key_hex)]
