@@ -47,6 +47,21 @@ async def kiosk_auth(request: Request) -> str:
 def check(
     state: ServerState, kiosk_id: str, ts: str, nonce: str, sig: str, method: str, target: str, body: bytes
 ) -> str:
+    """One transaction: the checks, the kiosk's last-seen time and the nonce (whose unique
+    key refuses a replay, also when two copies arrive at once)."""
+    try:
+        _check(state, kiosk_id, ts, nonce, sig, method, target, body)
+    except IntegrityError:
+        logger.warning("replayed nonce from kiosk %s", kiosk_id)
+        raise HTTPException(401, "replayed nonce") from None
+    if random.random() < 0.02:
+        _prune(state)
+    return kiosk_id
+
+
+def _check(
+    state: ServerState, kiosk_id: str, ts: str, nonce: str, sig: str, method: str, target: str, body: bytes
+) -> None:
     with state.sf.begin() as s:
         kiosk = s.get(Kiosk, kiosk_id)
         if kiosk is None:
@@ -68,15 +83,8 @@ def check(
         if not _NONCE_RE.match(nonce):
             raise HTTPException(401, "bad nonce")
         kiosk.last_seen_at = utcnow()
-    try:
-        with state.sf.begin() as s:
-            s.add(Nonce(kiosk_id=kiosk_id, nonce=nonce))
-    except IntegrityError:
-        logger.warning("replayed nonce from kiosk %s", kiosk_id)
-        raise HTTPException(401, "replayed nonce") from None
-    if random.random() < 0.02:
-        _prune(state)
-    return kiosk_id
+        s.add(Nonce(kiosk_id=kiosk_id, nonce=nonce))
+        s.flush()
 
 
 def _prune(state: ServerState) -> None:

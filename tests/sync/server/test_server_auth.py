@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 from sync_server_harness import Chain, KioskClient, LiveServer
@@ -77,3 +78,26 @@ def test_a_new_key_replaces_the_old_one(live: LiveServer) -> None:
     new_key = service.add_kiosk(live.sf, k.kiosk_id)
     assert k.get("/v1/status").status_code == 401
     assert KioskClient(live.base_url, k.kiosk_id, bytes.fromhex(new_key)).get("/v1/status").status_code == 200
+
+
+def test_the_same_signed_request_sent_by_several_threads_at_once_counts_once(live: LiveServer) -> None:
+    k = live.new_kiosk()
+    body = _batch(k, 3)
+    headers = k.sign("POST", "/v1/upload", body)
+    clients = [live.new_kiosk_client(k) for _ in range(8)]
+    barrier = threading.Barrier(len(clients))
+    codes: list[int] = []
+
+    def send(c: KioskClient) -> None:
+        barrier.wait()
+        codes.append(c.request("POST", "/v1/upload", raw=body, headers=headers).status_code)
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    for c in clients:
+        c.close()
+    assert sorted(codes) == [200] + [401] * 7
+    assert service.ledger_count(live.sf, k.kiosk_id) == 3
