@@ -6,11 +6,16 @@ run-tests.sh); when unset, the fixture starts a throwaway cluster with that same
 stops it at the end. If none can be had, the PostgreSQL tests fail, they never skip."""
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sync_server_harness import (
+
+# the helpers beside this file import by their own names, also if tests/sync becomes a package
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sync_server_harness import (  # noqa: E402
     LiveServer,
     drop_pg_database,
     fresh_pg_database,
