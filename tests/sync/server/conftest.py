@@ -15,7 +15,7 @@ import pytest
 # the helpers beside this file import by their own names, also if tests/sync becomes a package
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sync_server_harness import (  # noqa: E402
+from sync_server_harness import (
     LiveServer,
     drop_pg_database,
     fresh_pg_database,
