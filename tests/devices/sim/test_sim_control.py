@@ -33,7 +33,7 @@ def test_in_process_emulator_through_pcscd(emu: CardEmulator, readers: CardReade
 def test_standalone_emulator_and_control_client(emu: CardEmulator) -> None:
     harness.release_shared()  # the subprocess needs the virtual reader
     proc = subprocess.Popen(
-        [sys.executable, "-m", "devices.sim.cards", "--control-port", "0", "--wait-lock", "60",
+        [sys.executable, "-m", "devices.sim.cards", "--control-port", "0", "--wait-lock", "240",
          "--ic", "c1:1111222233334444"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
