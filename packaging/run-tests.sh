@@ -17,4 +17,5 @@ for svc in packaging/test-services/*.sh; do
   # shellcheck source=/dev/null
   source "$svc"
 done
-.venv/bin/python -m pytest "$@"
+# two workers (CI has 2 cores); tests on the virtual card reader share one (xdist group)
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadgroup "$@"
