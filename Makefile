@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test soak bench sysdeps venv lint typecheck clean
+.PHONY: demo test soak bench sysdeps venv lint typecheck clean translations
 
 sysdeps:
 	bash packaging/install-system-deps.sh
@@ -19,15 +19,22 @@ $(STAMP): pyproject.toml packaging/install-system-deps.sh
 	$(PY) -m pip install -q -e ".[test]"
 	touch $(STAMP)
 
-venv: $(STAMP)
+venv: $(STAMP) translations
+
+# Qt Linguist: the .ts files are in git, the .qm files are built (pyside6-lrelease from the venv).
+TS := $(wildcard resources/translations/*.ts)
+QM := $(TS:.ts=.qm)
+translations: $(QM)
+resources/translations/%.qm: resources/translations/%.ts | $(STAMP)
+	$(VENV)/bin/pyside6-lrelease $< -qm $@
 
 # With no screen (ssh, CI) the demo runs offscreen and writes a picture of what it shows.
-demo: $(STAMP)
+demo: $(STAMP) translations
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(PY) main.py --demo; \
 	else echo "no display: running offscreen, screenshot in var/demo/screen.png"; \
 	QT_QPA_PLATFORM=offscreen $(PY) main.py --demo --screenshot var/demo/screen.png; fi
 
-test: $(STAMP)
+test: $(STAMP) translations
 	bash packaging/run-tests.sh
 
 # The crash matrix x1000 and the heavier fault matrices.

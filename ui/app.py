@@ -1,17 +1,18 @@
-"""The kiosk application. In this first cut: the attract screen, wired to a started core
-(journal opened and recovered before any money). The full resident flow comes with the UI
-issue."""
+"""The kiosk application: the CJK font, the started core, the window. `--demo` runs on
+simulated devices with a simulator control window; `--screenshot-all DIR` walks every
+screen in both languages and in 长辈版 and writes one PNG per screen."""
 from __future__ import annotations
 
 import argparse
 import logging
 import os
 import sys
+import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +20,7 @@ CJK_FONT_FILES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
 )
+PANEL = (1080, 1920)  # the portrait reference panel
 
 
 def load_cjk_font() -> str:
@@ -34,39 +36,14 @@ def load_cjk_font() -> str:
     raise RuntimeError("no CJK font installed (fonts-noto-cjk): Chinese would show as boxes")
 
 
-class AttractScreen(QWidget):
-    def __init__(self, status: str) -> None:
-        super().__init__()
-        self.setObjectName("attract")
-        self.setStyleSheet("background:#ffffff; color:#1a1a1a;")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(60, 120, 60, 60)
-        title = QLabel("欢迎使用自助燃气缴费机")
-        title.setObjectName("title")
-        title.setStyleSheet("font-size:64px; font-weight:bold;")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        prompt = QLabel("请插入燃气卡\nPlease insert your gas card")
-        prompt.setObjectName("prompt")
-        prompt.setStyleSheet("font-size:44px;")
-        prompt.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.status = QLabel(status)
-        self.status.setObjectName("status")
-        self.status.setStyleSheet("font-size:28px; color:#333333;")
-        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        call = QPushButton("呼叫工作人员  Call staff")
-        call.setObjectName("call_staff")
-        call.setMinimumHeight(120)
-        call.setStyleSheet("font-size:40px; background:#0b5394; color:#ffffff; border-radius:16px;")
-        lay.addWidget(title)
-        lay.addStretch(1)
-        lay.addWidget(prompt)
-        lay.addStretch(1)
-        lay.addWidget(self.status)
-        lay.addWidget(call)
+def setup_app(app: QApplication) -> str:
+    family = load_cjk_font()
+    app.setFont(QFont(family, 32))
+    return family
 
 
 def start_core(var_dir: Path) -> str:
-    """Open the journal and run recovery before the UI accepts anything. Returns a status line."""
+    """Open the journal and check its chain before the UI accepts anything. Returns a status line."""
     from kiosk.journal import Journal
     from kiosk.journal.store import verify_chain
 
@@ -80,26 +57,77 @@ def start_core(var_dir: Path) -> str:
     return f"日志 {report.rows} 条，校验通过 · journal ok ({report.rows} rows)"
 
 
+def build_demo(var_dir: Path, engine: str = "speechd"):  # type: ignore[no-untyped-def]
+    from .demo import DemoRig
+    from .voice import Speaker
+    from .window import KioskWindow
+
+    rig = DemoRig(var_dir)
+    ks = rig.service()
+    win = KioskWindow(ks, Speaker(engine))
+    win.setFixedSize(*PANEL)
+    ks.start()
+    return rig, ks, win
+
+
+def screenshot_all(out: Path) -> int:
+    from .walk import walk_all
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for lang, elder in (("zh_CN", False), ("en", False), ("zh_CN", True), ("en", True)):
+        with tempfile.TemporaryDirectory() as d:
+            rig, ks, win = build_demo(Path(d), engine="mock")
+            win.show()
+            try:
+                def visit(name: str, lang: str = lang, elder: bool = elder) -> None:
+                    nonlocal written
+                    if win.langs.current != lang:
+                        win.set_lang(lang)
+                    if win.elder != elder:
+                        win.set_elder(elder)
+                    suffix = f"{lang}{'_elder' if elder else ''}"
+                    win.grab().save(str(out / f"{name}_{suffix}.png"))
+                    written += 1
+
+                walk_all(win, rig, visit)
+            finally:
+                win.close()
+                rig.close(ks)
+    print(f"{written} screenshots in {out}")
+    return 0
+
+
 def run_app(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="main.py")
     parser.add_argument("--demo", action="store_true", help="simulated devices")
     parser.add_argument("--var", default="var/demo", help="data directory")
     parser.add_argument("--screenshot", help="write a PNG of the first screen, then quit")
+    parser.add_argument("--screenshot-all", metavar="DIR",
+                        help="walk every screen (both languages, 长辈版) and write PNGs, then quit")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     app = QApplication(sys.argv[:1])
-    app.setFont(QFont(load_cjk_font(), 32))
-    try:
-        status = start_core(Path(args.var))
-    except Exception as exc:  # noqa: BLE001 - shown, the kiosk is out of service
-        status = f"暂停服务 Out of service: {exc}"
-    screen = AttractScreen(status)
-    screen.resize(1080, 1920)
-    screen.show()
+    setup_app(app)
+    if args.screenshot_all:
+        return screenshot_all(Path(args.screenshot_all))
+    if not args.demo:
+        print("main.py: the wiring to real devices is configured per site; run with --demo "
+              "for simulated devices", file=sys.stderr)
+        return 2
+    from .demo import ControlWindow
+
+    rig, ks, win = build_demo(Path(args.var))
+    win.show()
+    control = ControlWindow(rig)
+    control.show()
     if args.screenshot:
         def shoot() -> None:
-            screen.grab().save(args.screenshot)
+            win.grab().save(args.screenshot)
             app.quit()
 
-        QTimer.singleShot(300, shoot)
-    return app.exec()
+        QTimer.singleShot(1500, shoot)
+    try:
+        return app.exec()
+    finally:
+        rig.close(ks)

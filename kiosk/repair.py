@@ -1,0 +1,103 @@
+"""Repair requests from the kiosk: validated, numbered and journalled (kind
+`repair.request`), so they reach the server through the outbox like every other row, online
+or not. A gas smell or a leak is never a form: the UI shows the emergency screen instead."""
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import KioskError
+from .journal import Journal
+from .journal.store import append, last_row
+from .masking import mask_middle
+from .ports import Clock
+
+logger = logging.getLogger(__name__)
+
+EMERGENCY_KINDS = ("gas_smell", "leak")
+REPAIR_KINDS = ("no_gas", "meter_fault", "valve", "low_flame", "card_fault", "other")
+TIME_SLOTS = ("morning", "afternoon", "evening", "any")
+MAX_DESCRIPTION = 200
+_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{9,11}|\d{7,8})$")
+
+
+class RepairInvalid(KioskError):
+    """A field of the repair form is not acceptable; `field` names it."""
+
+    code = "Q001"
+
+
+class EmergencyNotAForm(KioskError):
+    code = "Q002"
+
+
+@dataclass(frozen=True)
+class RepairRequest:
+    kind: str
+    phone: str
+    slot: str
+    description: str = ""
+    customer_no: str | None = None
+
+
+@dataclass(frozen=True)
+class RepairTicket:
+    ticket_no: str
+    seq: int
+    txn_id: str
+    request: RepairRequest
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_middle(self.request.phone, 3, 4)
+
+
+def validate(req: RepairRequest) -> RepairRequest:
+    if req.kind in EMERGENCY_KINDS:
+        raise EmergencyNotAForm("a gas smell or leak is an emergency, not a form", kind=req.kind)
+    if req.kind not in REPAIR_KINDS:
+        raise RepairInvalid("unknown kind", field="kind")
+    phone = req.phone.strip().replace("-", "").replace(" ", "")
+    if not _PHONE.match(phone):
+        raise RepairInvalid("phone number", field="phone")
+    if req.slot not in TIME_SLOTS:
+        raise RepairInvalid("time slot", field="slot")
+    desc = req.description.strip()
+    if len(desc) > MAX_DESCRIPTION:
+        raise RepairInvalid("description too long", field="description")
+    return RepairRequest(req.kind, phone, req.slot, desc, req.customer_no)
+
+
+def ticket_number(kiosk_id: str, seq: int) -> str:
+    """Unique per kiosk for ever (the journal seq never repeats): e.g. DEMO01-R000123."""
+    return f"{kiosk_id}-R{seq:06d}"
+
+
+class RepairDesk:
+    def __init__(self, journal: Journal, clock: Clock, kiosk_id: str) -> None:
+        self.journal = journal
+        self.clock = clock
+        self.kiosk_id = kiosk_id
+
+    def submit(self, req: RepairRequest) -> RepairTicket:
+        """Blocks on the journal's writer: call from a worker thread, never the GUI."""
+        req = validate(req)
+        txn = uuid.uuid4().hex
+        now = self.clock.now()
+
+        def write(s: Any) -> tuple[int, str]:
+            prev = last_row(s)
+            seq = 1 if prev is None else prev.seq + 1
+            no = ticket_number(self.kiosk_id, seq)
+            body = {"ticket_no": no, "kind": req.kind, "phone": req.phone, "slot": req.slot,
+                    "description": req.description, "customer_no": req.customer_no}
+            row = append(s, self.kiosk_id, txn, "repair.request", body, now)
+            assert row.seq == seq
+            return seq, no
+
+        seq, no = self.journal.call(write)
+        logger.info("repair request %s (%s) journalled", no, req.kind)
+        return RepairTicket(no, seq, txn, req)

@@ -1,0 +1,270 @@
+"""Composition of the demo (and of the UI tests): the kiosk on simulated devices. The cash
+acceptor is the real ccTalk driver (devices/cash) talking to the ccTalk simulator over a
+pyserial socket:// URL, the printer the real ESC/POS driver talking to the printer simulator
+over TCP, the journal the real SQLite journal, the account data the sync client's real
+download cache. Cards are the core's file-backed card fakes (kiosk/fakes.py), several demo
+cards that the control window inserts and pulls. This module (and ui/app.py) is the only
+part of ui/ that imports devices/ or sync/: the screens talk to the core through
+ui/kiosk_service.py."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
+
+from devices.cash.acceptor import BillAcceptor
+from devices.printer import EscposReceiptPrinter
+from devices.sim.cash_sim import CashSimulator
+from devices.sim.printer_sim import PrinterSim
+from kiosk.card import LOW_BATTERY, CardSnapshot, CardTech
+from kiosk.clock import SystemClock
+from kiosk.errors import CardAbsent, UnknownCard
+from kiosk.fakes import FakeCard, FakePayment
+from kiosk.journal import Journal
+from kiosk.ports import CardSession, Clock, PaymentMethod
+from kiosk.pricing import parse_tariff
+from kiosk.purchase.service import KioskContext, PurchaseService
+from sync.cache import DownloadCache
+
+from .kiosk_service import Devices, KioskService
+
+logger = logging.getLogger(__name__)
+
+KIOSK_ID = "DEMO01"
+TARIFF = {
+    "tariff_id": "residential", "version": 3, "valid_from": "2026-01-01", "tier_year_start": "01-01",
+    "tiers": [{"up_to_m3": "350", "price": "2.61"}, {"up_to_m3": "500", "price": "2.83"},
+              {"up_to_m3": None, "price": "4.23"}],
+}
+# name -> (tech, serial, customer, extra FakeCard fields)
+DEMO_CARDS: dict[str, tuple[str, str, str, dict[str, Any]]] = {
+    "ic": ("ic", "0102030405060708", "1234567890", {"seq": 4, "tier_units": 12000}),
+    "cpu": ("cpu", "8877665544332211", "2233445566", {"balance_fen": 3500}),
+    "blocked": ("ic", "0A0B0C0D0E0F1011", "3344556677", {"seq": 2}),
+    "meter_not_loaded": ("ic", "1112131415161718", "4455667788", {"seq": 7}),
+    "unknown": ("ic", "FFFFFFFFFFFFFFFF", "0000000000", {}),
+}
+
+
+class UnknownCardSession:
+    """A card that answers but carries no gas-card layout."""
+
+    def read(self) -> CardSnapshot:
+        raise UnknownCard("no known card profile")
+
+    def write_credit(self, credit: Any) -> Any:
+        raise UnknownCard("no known card profile")
+
+    def check_credit(self, credit: Any) -> Any:
+        raise UnknownCard("no known card profile")
+
+    def offline_quota_fen(self) -> int | None:
+        return None
+
+
+class DemoCards:
+    """The card slot: one of the demo cards, or none."""
+
+    def __init__(self, d: Path) -> None:
+        d.mkdir(parents=True, exist_ok=True)
+        self.cards: dict[str, FakeCard] = {}
+        for name, (tech, serial, cust, kw) in DEMO_CARDS.items():
+            path = d / f"card_{name}.json"
+            c = FakeCard(path, tech=tech, serial=serial, customer=cust, **kw)
+            c.set(present=False)
+            if name == "meter_not_loaded":
+                c.set(meter_loaded=kw["seq"] - 1)
+            self.cards[name] = c
+        self.inserted: str | None = None
+        self._lock = threading.Lock()
+
+    def insert(self, name: str) -> None:
+        with self._lock:
+            if self.inserted is not None:
+                self.cards[self.inserted].set(present=False)
+            self.inserted = name
+            self.cards[name].set(present=True)
+
+    def pull(self) -> None:
+        with self._lock:
+            if self.inserted is not None:
+                self.cards[self.inserted].set(present=False)
+            self.inserted = None
+
+    def present(self) -> bool:
+        return self.inserted is not None
+
+    def session(self) -> CardSession:
+        name = self.inserted
+        if name is None:
+            raise CardAbsent("no card in the reader")
+        if name == "unknown":
+            return UnknownCardSession()
+        return self.cards[name]
+
+    def meter_load(self, name: str) -> None:
+        """The resident took the card home and the meter loaded it."""
+        self.cards[name].meter_load()
+
+
+class DemoAccounts:
+    """Account data and notices from the sync client's download cache (sync/cache.py)."""
+
+    def __init__(self, path: Path, clock: Clock) -> None:
+        self.cache = DownloadCache(path)
+        self.clock = clock
+        self.fetched_at: datetime | None = None
+        self.load()
+
+    def load(self) -> None:
+        accounts = [
+            {"customer_no": "1234567890", "status": "active", "arrears_fen": 0, "credit_fen": 37},
+            {"customer_no": "2233445566", "status": "active", "arrears_fen": 3560, "credit_fen": 0},
+            {"customer_no": "3344556677", "status": "active", "arrears_fen": 0, "credit_fen": 0,
+             "blocked_cards": [{"serial": "0A0B0C0D0E0F1011", "reason": "lost",
+                                "blocked_at": "2026-11-01T09:00:00+08:00"}]},
+        ]
+        notices = [
+            {"notice_id": "N1", "title": "12月3日 9:00-12:00 城东片区计划停气检修",
+             "text": "请提前关闭燃气阀门；恢复供气后先开窗再点火。"},
+            {"notice_id": "N2", "title": "冬季用气安全提示",
+             "text": "使用燃气时保持通风；闻到异味请立即开窗、离开并拨打 96777。"},
+        ]
+        self.cache.apply("accounts", [(a["customer_no"], json.dumps(a)) for a in accounts], 1)
+        self.cache.apply("notices", [(n["notice_id"], json.dumps(n)) for n in notices], 1)
+        self.fetched_at = self.clock.now()
+
+    def account(self, customer_no: str) -> dict[str, Any] | None:
+        return self.cache.get("accounts", customer_no)
+
+    def notices(self) -> list[dict[str, Any]]:
+        return self.cache.all("notices")
+
+    def as_of(self) -> datetime | None:
+        return self.fetched_at
+
+    def is_blocked(self, serial: str) -> bool:
+        for a in self.cache.all("accounts"):
+            if any(b.get("serial") == serial for b in a.get("blocked_cards", [])):
+                return True
+        return False
+
+
+@dataclass
+class DemoRig:
+    """Everything the demo kiosk runs on. `online` is the demo's network switch."""
+
+    dir: Path
+    clock: Clock = field(default_factory=SystemClock)
+    online: bool = True
+
+    def __post_init__(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.cash_sim = CashSimulator()
+        self.cash_sim.start()
+        self.printer_sim = PrinterSim().start()
+        self.printer = EscposReceiptPrinter.from_config(self.printer_sim.url, "80")
+        self.cards = DemoCards(self.dir / "cards")
+        self.accounts = DemoAccounts(self.dir / "cache.db", self.clock)
+        self.payment = FakePayment(self.dir / "payment.json", PaymentMethod.QR)
+        self.journal = Journal(self.dir / "journal.db", KIOSK_ID)
+        self.journal.open()
+        self.svc = PurchaseService(KioskContext(
+            kiosk_id=KIOSK_ID, terminal_no=1, journal=self.journal, clock=self.clock,
+            printer=self.printer, tariffs=[parse_tariff(TARIFF)],
+            is_blocked=self.accounts.is_blocked, is_online=lambda: self.online))
+        self.acceptor: BillAcceptor | None = None
+        self.devices = Devices(cards=self.cards, open_acceptor=self._open_acceptor,
+                               payments={"qr": self.payment}, accounts=self.accounts,
+                               is_online=lambda: self.online, print_lines=self._print_lines)
+
+    def _open_acceptor(self) -> BillAcceptor:  # on the cash worker: it binds the acceptor's thread
+        self.acceptor = BillAcceptor.open(self.cash_sim.url, poll_interval=0.02, stack_timeout=3.0)
+        return self.acceptor
+
+    def _print_lines(self, lines: list[str], title: str) -> None:
+        self.printer.print_lines(lines, title)
+
+    def service(self) -> KioskService:
+        return KioskService(self.svc, self.devices)
+
+    def close(self, ks: KioskService | None = None) -> None:
+        if ks is not None:
+            acc = self.acceptor
+            if acc is not None:
+                done = threading.Event()
+                ks.workers["cash"].submit(lambda: (acc.close(), done.set()))
+                done.wait(5)
+            ks.stop()
+        self.journal.close()
+        self.accounts.cache.close()
+        self.printer_sim.stop()
+        self.cash_sim.stop()
+
+
+class ControlWindow(QWidget):
+    """The simulator control window: cards, notes, paper, network."""
+
+    def __init__(self, rig: DemoRig) -> None:
+        super().__init__()
+        self.rig = rig
+        self.setWindowTitle("Simulators / 模拟器")
+        grid = QGridLayout(self)
+        self.state = QLabel()
+        r = 0
+
+        def add(text: str, fn: Any, col: int) -> None:
+            b = QPushButton(text)
+            b.clicked.connect(lambda _=False: (fn(), self.refresh()))
+            grid.addWidget(b, r, col)
+
+        for i, name in enumerate(DEMO_CARDS):
+            add(f"insert card: {name}", lambda n=name: rig.cards.insert(n), i % 3)
+            if i % 3 == 2:
+                r += 1
+        r += 1
+        add("pull card", rig.cards.pull, 0)
+        add("meter loads IC card", lambda: rig.cards.meter_load("ic"), 1)
+        add("card refuses next write", lambda: self._card_set(refuse_writes=True), 2)
+        r += 1
+        add("card pulled mid-write", lambda: self._card_set(pull_on_write="apply"), 0)
+        add("note jams", lambda: rig.cash_sim.jam("stacker"), 1)
+        add("clear jam", rig.cash_sim.clear_jam, 2)
+        r += 1
+        for i, yuan in enumerate((5, 10, 20, 50, 100)):
+            add(f"insert {yuan} yuan", lambda f=yuan * 100: self._note(f), i % 3)
+            if i % 3 == 2:
+                r += 1
+        r += 1
+        add("paper out", lambda: rig.printer_sim.set_paper("out"), 0)
+        add("paper ok", lambda: rig.printer_sim.set_paper("ok"), 1)
+        add("network on/off", self._toggle_net, 2)
+        r += 1
+        grid.addWidget(self.state, r, 0, 1, 3)
+        self.refresh()
+
+    def _card_set(self, **kv: Any) -> None:
+        name = self.rig.cards.inserted
+        if name is not None and name != "unknown":
+            self.rig.cards.cards[name].set(**kv)
+
+    def _note(self, fen: int) -> None:
+        # the simulator answers at once; the kiosk's cash worker polls and stacks it
+        threading.Thread(target=self.rig.cash_sim.insert_note, args=(fen,), daemon=True).start()
+
+    def _toggle_net(self) -> None:
+        self.rig.online = not self.rig.online
+
+    def refresh(self) -> None:
+        self.state.setText(f"card: {self.rig.cards.inserted or '-'}   "
+                           f"network: {'on' if self.rig.online else 'OFF'}   "
+                           f"stacked: {self.rig.cash_sim.stacked_notes()}")
+
+
+__all__ = ["DemoRig", "ControlWindow", "DemoCards", "LOW_BATTERY", "CardTech"]

@@ -1,0 +1,123 @@
+"""The one place where errors become words for people (Chinese through Qt Linguist, English
+as the source). Every view says what happened, whether money was taken, what to do next
+(with a button for it) and the technician's code."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk import errors as E
+from kiosk.repair import RepairInvalid
+
+from .i18n import tr, yuan
+
+
+@dataclass(frozen=True)
+class ErrorView:
+    title: str
+    what: str
+    money: str
+    next_step: str
+    action: str  # restart | insert_again | take_card | no_receipt | finish_cash | retry_pay | call_staff
+    button: str
+    code: str
+    second_action: str | None = None
+    second_button: str | None = None
+
+
+def money_line(paid_fen: int, voucher: bool = False, pending_card: bool = False) -> str:
+    if paid_fen <= 0:
+        return tr("No money was taken.")
+    if voucher:
+        return tr("You paid %1 yuan. It is recorded; a voucher was printed. "
+                  "Take it to the service counter to get your gas or your money.").replace("%1", yuan(paid_fen))
+    if pending_card:
+        return tr("You paid %1 yuan. It is recorded and is not lost.").replace("%1", yuan(paid_fen))
+    return tr("You paid %1 yuan. It is recorded and is not lost.").replace("%1", yuan(paid_fen))
+
+
+def describe(exc: BaseException, paid_fen: int = 0, stage: str = "") -> ErrorView:
+    """stage: where it happened: read | pay | write | print | start."""
+    code = getattr(exc, "code", "E999")
+    money = money_line(paid_fen)
+    if isinstance(exc, E.CardPulled) and stage == "write":
+        return ErrorView(tr("The card was removed while it was being written"),
+                         tr("We cannot tell yet whether the gas reached your card."),
+                         money_line(paid_fen, pending_card=True),
+                         tr("Insert the same card again: the kiosk will check it and finish."),
+                         "insert_again", tr("Insert the card again"), code,
+                         "call_staff", tr("Call staff"))
+    if isinstance(exc, (E.CardAbsent, E.CardPulled)):
+        return ErrorView(tr("The card was removed"), tr("The card left the reader before we finished."),
+                         money, tr("Start again and leave the card in until you are told to take it."),
+                         "restart", tr("Start again"), code)
+    if isinstance(exc, E.CardBlocked):
+        return ErrorView(tr("This card is blocked"),
+                         tr("The gas company has blocked this card (for example reported lost)."),
+                         money, tr("Please take your card to the service counter."),
+                         "take_card", tr("Take the card and finish"), code, "call_staff", tr("Call staff"))
+    if isinstance(exc, E.MeterNotLoaded):
+        return ErrorView(tr("Your meter has not loaded the last purchase"),
+                         tr("The gas bought last time is still on the card, not in the meter."),
+                         money, tr("At home, insert the card into the gas meter first, then come back."),
+                         "take_card", tr("Take the card and finish"), code)
+    if isinstance(exc, (E.UnknownCard, E.WrongCard)):
+        return ErrorView(tr("This card is not recognised"),
+                         tr("It is not a gas card of this company, or it is inserted the wrong way."),
+                         money, tr("Check the card and insert it the right way round, chip first."),
+                         "insert_again", tr("Try again"), code)
+    if isinstance(exc, (E.CardDamaged, E.CardLocked)):
+        return ErrorView(tr("This card cannot be used here"),
+                         tr("The card's data is damaged or the card is locked."),
+                         money, tr("Please take your card to the service counter."),
+                         "take_card", tr("Take the card and finish"), code, "call_staff", tr("Call staff"))
+    if isinstance(exc, E.CardWriteFailed):
+        return ErrorView(tr("The gas could not be written to your card"),
+                         tr("The card refused the write. The card was not changed."),
+                         money_line(paid_fen, voucher=paid_fen > 0),
+                         tr("Staff can finish this at the service counter."),
+                         "take_card", tr("Take the card and finish"), code, "call_staff", tr("Call staff"))
+    if isinstance(exc, (E.OfflineCapExceeded, E.SamQuotaExceeded)):
+        return ErrorView(tr("The kiosk cannot sell more while offline"),
+                         tr("The connection to the gas company is down and today's offline limit is used up."),
+                         money, tr("Please try again later or go to the service counter."),
+                         "take_card", tr("Take the card and finish"), code)
+    if isinstance(exc, E.PaperOut):
+        return ErrorView(tr("The receipt printer has no paper"),
+                         tr("You can still buy gas, but no paper receipt can be printed."),
+                         money, tr("Continue without a paper receipt, or cancel."),
+                         "no_receipt", tr("Continue without receipt"), code, "restart", tr("Cancel"))
+    if isinstance(exc, (E.NoteRejected, E.NoteSuspect)):
+        return ErrorView(tr("The note was not accepted"),
+                         tr("The note was given back to you."), money,
+                         tr("Try another note, flat and face up."),
+                         "continue_cash", tr("Continue"), code)
+    if isinstance(exc, E.NoteJammed):
+        return ErrorView(tr("A note is stuck in the machine"),
+                         tr("The stuck note was not counted. Staff will take it out and settle it."),
+                         money, tr("You can buy gas for the money counted so far, or call staff."),
+                         "finish_cash" if paid_fen else "restart",
+                         tr("Buy with the money counted") if paid_fen else tr("Start again"),
+                         code, "call_staff", tr("Call staff"))
+    if isinstance(exc, E.CashError):
+        return ErrorView(tr("The note acceptor stopped working"),
+                         tr("No more notes can be taken now."), money,
+                         tr("You can buy gas for the money counted so far, or call staff."),
+                         "finish_cash" if paid_fen else "restart",
+                         tr("Buy with the money counted") if paid_fen else tr("Start again"),
+                         code, "call_staff", tr("Call staff"))
+    if isinstance(exc, E.PaymentError):
+        return ErrorView(tr("The payment did not go through"), tr("The payment was declined or timed out."),
+                         money, tr("Try again, or pay with cash."), "restart", tr("Start again"), code)
+    if isinstance(exc, E.AmountError):
+        return ErrorView(tr("This amount cannot be bought"), tr("The amount is outside the allowed range."),
+                         money, tr("Choose another amount."), "restart", tr("Start again"), code)
+    if isinstance(exc, RepairInvalid):
+        return ErrorView(tr("Please check the form"), tr("A field of the repair request is not valid."),
+                         money, tr("Correct it and send again."), "restart", tr("Start again"), code)
+    if isinstance(exc, (E.OutOfService, E.CardReaderError, E.SamUnavailable, E.JournalGuardError,
+                        E.AcceptorUnreachable)):
+        return ErrorView(tr("This kiosk is out of service"), tr("A part of the kiosk is not working."),
+                         money, tr("Please use the service counter. Staff have been told."),
+                         "call_staff", tr("Call staff"), code)
+    return ErrorView(tr("Something went wrong"), tr("The kiosk could not finish this step."),
+                     money, tr("Please call staff; they can help you."), "call_staff", tr("Call staff"), code)

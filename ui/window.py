@@ -1,0 +1,473 @@
+"""The kiosk window: header (language, 长辈版, repeat, volume), the screen stack, the footer
+with "call staff" on every screen; the flow between screens; the idle timeout."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.errors import CardAbsent, CardPulled, CardWriteFailed, KioskError, PaperOut
+from kiosk.ports import PaymentMethod
+from kiosk.purchase.states import S
+from kiosk.repair import RepairTicket
+
+from .i18n import DEFAULT, Languages, m3, tr
+from .kiosk_service import AccountView, KioskService, PurchaseSession
+from .messages import describe
+from .screens.buy import AmountScreen, CashScreen, DoneScreen, PayScreen, QrScreen, WritingScreen
+from .screens.service import (
+    EmergencyScreen,
+    ErrorScreen,
+    FaqScreen,
+    IdleScreen,
+    NoticesScreen,
+    RepairDoneScreen,
+    RepairFormScreen,
+    RepairScreen,
+    StaffScreen,
+)
+from .screens.start import AccountScreen, AttractScreen, InsertScreen, ReadingScreen
+from .theme import ELDER, NORMAL, style_sheet
+from .voice import Speaker
+from .widgets import Screen, button, label, row
+
+logger = logging.getLogger(__name__)
+
+SCREENS = (AttractScreen, InsertScreen, ReadingScreen, AccountScreen, AmountScreen, PayScreen,
+           CashScreen, QrScreen, WritingScreen, DoneScreen, RepairScreen, EmergencyScreen,
+           RepairFormScreen, RepairDoneScreen, NoticesScreen, FaqScreen, StaffScreen, ErrorScreen,
+           IdleScreen)
+TOUCH = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress}
+
+
+class KioskWindow(QWidget):
+    def __init__(self, ks: KioskService, speaker: Speaker, langs: Languages | None = None,
+                 idle_s: float = 60, elder_idle_s: float = 120, warn_s: int = 20) -> None:
+        super().__init__()
+        self.setObjectName("kiosk")
+        self.ks = ks
+        self.speaker = speaker
+        self.langs = langs or Languages()
+        self.elder = False
+        self.idle_ms = int(idle_s * 1000)
+        self.elder_idle_ms = int(elder_idle_s * 1000)
+        self.warn_s = warn_s
+        self.session: PurchaseSession | None = None
+        self.method = "cash"
+        self.no_receipt = False
+        self.before_staff = "attract"
+        self.before_idle = "attract"
+        self.timeouts = 0
+
+        self.header = QWidget()
+        self.header.setObjectName("header")
+        self.header.setAutoFillBackground(True)
+        self.header.setStyleSheet("")
+        hl = QVBoxLayout(self.header)
+        hl.setContentsMargins(24, 12, 24, 12)
+        self.lang_btn = button(role="header", name="lang", on_click=self.toggle_lang)
+        self.elder_btn = button(role="header", name="elder", on_click=self.toggle_elder)
+        self.repeat_btn = button(role="header", name="repeat", on_click=self.speaker.repeat)
+        self.volume_btn = button(role="header", name="volume", on_click=self.next_volume)
+        hl.addLayout(row(self.lang_btn, self.elder_btn, self.repeat_btn, self.volume_btn, spacing=12))
+
+        self.stack = QStackedWidget()
+        self.screens: dict[str, Screen] = {}
+        for cls in SCREENS:
+            s = cls(self)
+            self.screens[s.name] = s
+            self.stack.addWidget(s)
+
+        self.footer = QWidget()
+        fl = QVBoxLayout(self.footer)
+        fl.setContentsMargins(30, 10, 30, 20)
+        self.home_btn = button(name="home", on_click=self.go_home_pressed)
+        self.call_btn = button(role="staff", name="call_staff", on_click=self.call_staff)
+        fl.addLayout(row(self.home_btn, self.call_btn))
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.header)
+        lay.addWidget(self.stack, 1)
+        lay.addWidget(self.footer)
+
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.timeout.connect(self._idle_expired)
+        self.warn_timer = QTimer(self)
+        self.warn_timer.setInterval(1000)
+        self.warn_timer.timeout.connect(self._warn_tick)
+        app = QApplication.instance()
+        assert app is not None
+        app.installEventFilter(self)
+
+        ks.card_changed.connect(self.card_changed)
+        ks.started.connect(lambda _exc: self.render_all())
+        self.langs.set(DEFAULT)
+        self.apply_style()
+        self.go("attract")
+
+    # --- looks ------------------------------------------------------------------------------
+    def apply_style(self) -> None:
+        self.setStyleSheet(style_sheet(ELDER if self.elder else NORMAL))
+
+    def render_all(self) -> None:
+        self.lang_btn.setText("English" if self.langs.current == "zh_CN" else "中文")
+        self.elder_btn.setText(tr("Senior mode") + (" ✔" if self.elder else ""))
+        self.repeat_btn.setText(tr("Repeat"))
+        self.volume_btn.setText(tr("Volume") + " " + "▮" * (self.speaker.volume_step + 1))
+        self.home_btn.setText(tr("Back to start"))
+        self.call_btn.setText(tr("Call staff"))
+        for s in self.screens.values():
+            s.render()
+
+    @property
+    def current(self) -> Screen:
+        w = self.stack.currentWidget()
+        assert isinstance(w, Screen)
+        return w
+
+    def go(self, name: str, speak: bool = True) -> None:
+        s = self.screens[name]
+        self.stack.setCurrentWidget(s)
+        s.entered()
+        self.render_all()
+        self.home_btn.setVisible(name not in ("attract", "writing", "idle"))
+        self.call_btn.setVisible(True)
+        if speak:
+            self.speak(s.prompt())
+        self.restart_idle()
+
+    def speak(self, text: str) -> None:
+        self.speaker.say(text, self.langs.current)
+
+    def next_volume(self) -> None:
+        self.speaker.next_volume()
+        self.render_all()
+        self.speaker.repeat()
+
+    def toggle_lang(self) -> None:
+        self.set_lang("en" if self.langs.current == "zh_CN" else "zh_CN")
+
+    def set_lang(self, lang: str) -> None:
+        self.langs.set(lang)
+        self.render_all()
+        self.speak(self.current.prompt())
+
+    def toggle_elder(self) -> None:
+        self.set_elder(not self.elder)
+        self.speak(self.current.prompt())
+
+    def set_elder(self, on: bool) -> None:
+        self.elder = on
+        self.apply_style()
+        self.render_all()
+        self.restart_idle()
+
+    def status_text(self) -> str:
+        if self.ks.out_of_service is not None:
+            code = getattr(self.ks.out_of_service, "code", "E999")
+            return tr("Out of service: please use the counter (code %1)").replace("%1", code)
+        return tr("Online") if self.ks.online() else tr("Offline: cash only, limits apply")
+
+    def tier_text(self) -> str:
+        tariffs = self.ks.svc.ctx.tariffs
+        if not tariffs:
+            return ""
+        t = max(tariffs, key=lambda t: t.valid_from)
+        lines, low = [], 0
+        for i, tier in enumerate(t.tiers, 1):
+            hi = tier.up_to_units
+            span = f"{m3(low)}–{m3(hi)} m³" if hi is not None else tr("above %1 m³").replace("%1", m3(low))
+            lines.append(tr("Tier %1 (%2 a year): %3 yuan per m³").replace("%1", str(i))
+                         .replace("%2", span).replace("%3", str(tier.price)))
+            low = hi or 0
+        return "\n".join(lines)
+
+    # --- idle -----------------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
+        if ev.type() in TOUCH and self.current.name != "idle":
+            self.restart_idle()
+        return False
+
+    def restart_idle(self) -> None:
+        self.warn_timer.stop()
+        if self.current.name in ("attract", "idle"):
+            self.idle_timer.stop()
+            return
+        self.idle_timer.start(self.elder_idle_ms if self.elder else self.idle_ms)
+
+    def busy(self) -> str | None:
+        if self.current.busy_ok:
+            return self.current.name
+        return self.session.busy() if self.session is not None else None
+
+    def _idle_expired(self) -> None:
+        why = self.busy()
+        if why is not None:
+            logger.info("idle timeout postponed: %s", why)
+            self.restart_idle()
+            return
+        self.before_idle = self.current.name
+        idle = self.screens["idle"]
+        assert isinstance(idle, IdleScreen)
+        idle.set_left(self.warn_s)
+        self.go("idle")
+        self.warn_timer.start()
+
+    def _warn_tick(self) -> None:
+        idle = self.screens["idle"]
+        assert isinstance(idle, IdleScreen)
+        if self.session is not None and self.session.busy() is not None:
+            self.more_time()
+            return
+        idle.set_left(idle.left - 1)
+        if idle.left <= 0:
+            self.warn_timer.stop()
+            self.timeout_reset()
+
+    def more_time(self) -> None:
+        self.warn_timer.stop()
+        self.go(self.before_idle)
+
+    def timeout_reset(self) -> None:
+        self.timeouts += 1
+        self.reset_visit()
+
+    def reset_visit(self) -> None:
+        """Back to attract with every piece of personal data cleared, language and 长辈版
+        back to the defaults."""
+        s = self.session
+        if s is not None:
+            s.cancel(lambda _state: None)
+            s.end()
+        self.session = None
+        self.ks.session = None
+        self.no_receipt = False
+        for sc in self.screens.values():
+            sc.clear()
+        if self.langs.current != DEFAULT:
+            self.langs.set(DEFAULT)
+        if self.elder:
+            self.elder = False
+            self.apply_style()
+        self.go("attract")
+
+    # --- purchase flow -----------------------------------------------------------------------------
+    def start_purchase(self) -> None:
+        self.session = self.ks.new_session()
+        if self.ks.card_present:
+            self.read_card()
+        else:
+            self.go("insert")
+
+    def card_changed(self, present: bool) -> None:
+        name = self.current.name
+        if present:
+            if name in ("attract", "insert") or (name == "error" and self._error_waits_card()):
+                if self.session is None or name == "error":
+                    self.session = self.ks.new_session()
+                self.read_card()
+            return
+        if name in ("reading", "account", "amount", "pay") or (
+                name == "cash" and self.session is not None and self.session.paid_fen == 0):
+            s = self.session
+            if s is not None:
+                s.cancel(lambda _st: None)
+            self.show_error(CardAbsent("card removed"), "read", 0)
+        elif name == "done":
+            pass  # the card was taken: the resident may still rate, the timeout goes home
+
+    def _error_waits_card(self) -> bool:
+        sc = self.screens["error"]
+        assert isinstance(sc, ErrorScreen)
+        return sc.view is not None and sc.view.action == "insert_again"
+
+    def read_card(self) -> None:
+        s = self.session
+        assert s is not None
+        reading = self.screens["reading"]
+        assert isinstance(reading, ReadingScreen)
+        reading.clear()
+        self.go("reading")
+
+        def ok(v: AccountView) -> None:
+            acc = self.screens["account"]
+            assert isinstance(acc, AccountScreen)
+            acc.show_view(v)
+            self.go("account")
+
+        s.read(reading.set_step, ok, lambda exc: self.show_error(exc, "read", 0))
+
+    def begin_payment(self, method: str) -> None:
+        s = self.session
+        if s is None:
+            return
+        self.method = method
+
+        def ok(_txn: str) -> None:
+            if method == "cash":
+                cash = self.screens["cash"]
+                assert isinstance(cash, CashScreen)
+                cash.set_total(0, 0)
+                self.go("cash")
+                s.start_cash(self.cash_update, lambda exc: self.show_error(exc, "pay", s.paid_fen))
+            else:
+                self.go("qr")
+                s.pay_qr(self.after_paid, lambda exc: self.show_error(exc, "pay", 0))
+
+        s.begin(PaymentMethod(method), self.no_receipt, ok, lambda exc: self.show_error(exc, "pay", 0))
+
+    def cash_update(self, total: int, maximum: int) -> None:
+        cash = self.screens["cash"]
+        assert isinstance(cash, CashScreen)
+        cash.set_total(total, maximum)
+        s = self.session
+        if s is not None and s.mode == "amount" and s.quote is not None and total >= s.quote.paid_fen:
+            self.finish_cash()
+        elif total:
+            self.speak(tr("%1 yuan inserted.").replace("%1", f"{total // 100}"))
+
+    def finish_cash(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        w = self.screens["writing"]
+        assert isinstance(w, WritingScreen)
+        w.set_step(0)
+        self.go("writing")
+        s.finish_cash(self.after_paid, lambda exc: self.show_error(exc, "pay", s.paid_fen))
+
+    def cancel_purchase(self) -> None:
+        s = self.session
+        if s is None:
+            self.home()
+            return
+        s.cancel(lambda _st: self.home())
+
+    def after_paid(self, state: S) -> None:
+        s = self.session
+        if s is None:
+            return
+        if state is S.CANCELLED:
+            self.home()
+            return
+        w = self.screens["writing"]
+        assert isinstance(w, WritingScreen)
+        w.set_step(1)
+        if self.current.name != "writing":
+            self.go("writing")
+
+        def written(st: S) -> None:
+            if st is S.CARD_DONE:
+                w.set_step(2)
+                s.print_receipt(self.printed, lambda exc: self.show_error(exc, "print", s.paid_fen))
+            elif st is S.CARD_FAILED:
+                s.fail_without_credit(
+                    lambda _st: self.show_error(CardWriteFailed("card refused"), "write", s.paid_fen),
+                    lambda exc: self.show_error(exc, "write", s.paid_fen))
+            else:  # MANUAL_REVIEW: pulled, outcome unknown
+                self.show_error(CardPulled("card pulled during the write"), "write", s.paid_fen)
+
+        s.write(written, lambda exc: self.show_error(
+            CardPulled("card gone") if isinstance(exc, CardAbsent) else exc, "write", s.paid_fen))
+
+    def printed(self, summary: dict[str, object]) -> None:
+        done = self.screens["done"]
+        assert isinstance(done, DoneScreen)
+        done.show_summary(summary)
+        self.go("done")
+
+    def finish_visit(self) -> None:
+        self.reset_visit()
+
+    def home(self) -> None:
+        self.reset_visit()
+
+    def go_home_pressed(self) -> None:
+        s = self.session
+        if s is not None and s.busy() is not None:
+            return  # money in: finish the purchase first
+        self.reset_visit()
+
+    # --- errors -----------------------------------------------------------------------------------
+    def show_error(self, exc: Exception, stage: str, paid_fen: int) -> None:
+        logger.info("error screen for %r at %s (paid %d)", exc, stage, paid_fen)
+        sc = self.screens["error"]
+        assert isinstance(sc, ErrorScreen)
+        sc.present(lambda: describe(exc, paid_fen, stage))
+        self.go("error")
+
+    def error_action(self, action: str | None) -> None:
+        s = self.session
+        if action == "restart":
+            self.cancel_purchase_then(self.start_purchase)
+        elif action == "insert_again":
+            self.session = self.ks.new_session()
+            if self.ks.card_present:
+                self.read_card()
+            else:
+                self.go("insert")
+        elif action == "no_receipt":
+            self.no_receipt = True
+            self.begin_payment(self.method)
+        elif action == "finish_cash":
+            self.finish_cash()
+        elif action == "continue_cash" and s is not None:
+            self.go("cash")
+            s.start_cash(self.cash_update, lambda exc: self.show_error(exc, "pay", s.paid_fen))
+        elif action == "call_staff":
+            self.call_staff()
+        else:
+            self.cancel_purchase_then(self.home)
+
+    def cancel_purchase_then(self, then: Callable[[], None]) -> None:
+        s = self.session
+        if s is None:
+            then()
+            return
+        s.cancel(lambda _st: then())
+
+    # --- help, repair ------------------------------------------------------------------------------
+    def call_staff(self) -> None:
+        name = self.current.name
+        if name != "staff":
+            self.before_staff = name
+        s = self.session
+        staff = self.screens["staff"]
+        assert isinstance(staff, StaffScreen)
+        staff.call_no = None
+        code = None
+        if name == "error":
+            err = self.screens["error"]
+            assert isinstance(err, ErrorScreen)
+            code = err.view.code if err.view else None
+
+        def ok(call: object) -> None:
+            staff.call_no = getattr(call, "seq", None)
+            staff.render()
+
+        self.ks.call_staff(name, s.txn if s else None, code, ok,
+                           lambda exc: logger.error("help call not journalled: %r", exc))
+        self.go("staff")
+
+    def back_from_staff(self) -> None:
+        self.go(self.before_staff if self.before_staff not in ("staff", "idle") else "attract")
+
+    def repair_kind(self, kind: str) -> None:
+        form = self.screens["repair_form"]
+        assert isinstance(form, RepairFormScreen)
+        form.start(kind)
+        self.go("repair_form")
+
+    def repair_done(self, ticket: RepairTicket) -> None:
+        done = self.screens["repair_done"]
+        assert isinstance(done, RepairDoneScreen)
+        done.show_ticket(ticket, queued=not self.ks.online())
+        self.go("repair_done")
+
+
+__all__ = ["KioskWindow", "KioskError", "PaperOut"]
