@@ -21,12 +21,14 @@ from kiosk.ports import UploadRow
 from .auth import sign_headers
 from .protocol import (
     AccountPage,
+    CreditClaimRequest,
     DeviceHealthEvent,
     HeartbeatAck,
     KioskStatus,
     Mac2Request,
     Mac2Response,
     NoticePage,
+    PendingCredit,
     PendingCreditPage,
     QuotaRequest,
     QuotaToken,
@@ -167,6 +169,10 @@ class HttpServer:
 
     def pending_credits(self, since: int) -> PendingCreditPage:
         return self._call("GET", f"/v1/pending-credits?since={since}", PendingCreditPage)
+
+    def claim_credit(self, credit_id: str, req: CreditClaimRequest) -> PendingCredit:
+        """Reserve a credit paid elsewhere for one transaction (409 -> ServerRefused)."""
+        return self._call("POST", f"/v1/pending-credits/{credit_id}/claim", PendingCredit, req)
 
     def tickets(self, since: int) -> TicketPage:
         return self._call("GET", f"/v1/tickets?since={since}", TicketPage)

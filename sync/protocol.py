@@ -362,6 +362,7 @@ class Notice(_Model):
 
 class PendingCreditStatus(str, enum.Enum):
     OPEN = "open"
+    CLAIMED = "claimed"  # an online kiosk reserved it for one transaction
     APPLIED = "applied"
     CANCELLED = "cancelled"
 
@@ -375,6 +376,13 @@ class PendingCredit(_Model):
     status: PendingCreditStatus = PendingCreditStatus.OPEN
     applied_by_kiosk: str | None = None
     applied_txn_id: str | None = None
+    # The card binding that makes a second load impossible: the credit may be written only
+    # onto this card while it still shows this counter (IC purchase sequence, CPU online
+    # ATC). Writing any credit moves the counter, so the same signed credit cannot be
+    # loaded twice, even by two offline kiosks. The server re-binds an open credit when a
+    # journal shows the card's counter moved. None: not bound yet, online claim only.
+    card_serial: str | None = None
+    card_counter: int | None = None
     version: int = 0
     # Ed25519 by the server's tariff key over sync.tariff_verify.pending_credit_message():
     # lets a kiosk trust its cached list while offline
@@ -452,6 +460,14 @@ class PendingCreditPage(_Model):
     version: int  # ask ?since=version next time
     more: bool = False  # True: call again at once
     items: list[PendingCredit]
+
+
+class CreditClaimRequest(_Model):
+    """An online kiosk reserves a pending credit for one transaction before writing it."""
+
+    txn_id: str = Field(min_length=1, max_length=64)
+    card_serial: str
+    card_counter: int = Field(ge=0)
 
 
 class TicketPage(_Model):

@@ -13,12 +13,14 @@ from sqlalchemy.exc import IntegrityError
 
 from sync.protocol import (
     AccountPage,
+    CreditClaimRequest,
     DeviceHealthEvent,
     HeartbeatAck,
     KioskStatus,
     Mac2Request,
     Mac2Response,
     NoticePage,
+    PendingCredit,
     PendingCreditPage,
     QuotaRequest,
     QuotaToken,
@@ -32,7 +34,7 @@ from sync.protocol import (
 )
 from sync.tariff_verify import pending_credit_message
 
-from . import service
+from . import credits, service
 from .cardkeys import CardCryptoError, authorise_load, quota_mac
 from .db import JournalRow, Kiosk, Mac2Issued, QuotaIssued
 from .ingest import ingest, record_health
@@ -122,6 +124,25 @@ def pending_credits(request: Request, kiosk_id: KioskId, since: Since = 0) -> Pe
     items, version, more = service.pending_credits_since(state.sf, since)
     signed = [c.model_copy(update={"signature": state.signer.sign_bytes(pending_credit_message(c))}) for c in items]
     return PendingCreditPage(since=since, version=version, more=more, items=signed)
+
+
+@router.post("/pending-credits/{credit_id}/claim", response_model=PendingCredit)
+def claim_credit(request: Request, kiosk_id: KioskId, credit_id: str, body: CreditClaimRequest) -> PendingCredit:
+    """Reserve a credit paid elsewhere for one transaction of this kiosk, before the card is
+    written; the same (kiosk, txn) gets the same answer."""
+    state = _state(request)
+    for _ in range(3):
+        try:
+            with state.sf.begin() as s:
+                claimed = credits.claim(s, kiosk_id, credit_id, body)
+            return claimed.model_copy(update={"signature": state.signer.sign_bytes(pending_credit_message(claimed))})
+        except KeyError:
+            raise HTTPException(404, "no such credit") from None
+        except credits.ClaimRefused as exc:
+            raise HTTPException(409, str(exc)) from None
+        except IntegrityError:
+            continue  # a concurrent claim: read again
+    raise HTTPException(409, "credit claim race")
 
 
 @router.get("/tickets", response_model=TicketPage)

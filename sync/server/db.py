@@ -128,8 +128,20 @@ class PendingCreditRow(Base):
     __tablename__ = "pending_credits"
     version: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     credit_id: Mapped[str] = mapped_column(String(64), index=True)
+    card_serial: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
     data: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CardCounter(Base):
+    """The last counter (IC purchase sequence / CPU online ATC) each card showed in a journal."""
+
+    __tablename__ = "card_counters"
+    serial: Mapped[str] = mapped_column(String(32), primary_key=True)
+    counter: Mapped[int] = mapped_column(BigInteger)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CreditClaim(Base):

@@ -12,6 +12,7 @@ re-reads, and then sees duplicates.
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ from sync.protocol import (
     parse_event,
 )
 
+from .credits import observe_card
 from .db import CreditClaim, JournalRow, Kiosk, utcnow
 from .service import (
     SF,
@@ -156,6 +158,10 @@ def _one(s: Session, kiosk_id: str, row: RowEnvelope) -> tuple[RowResult, _Refus
 def _project(s: Session, kiosk_id: str, row: RowEnvelope) -> None:
     """Derived effects of a newly stored row, in its transaction (so exactly once)."""
     try:
+        observe_card(s, kiosk_id, row.seq, json.loads(row.body))
+    except ValueError:
+        pass  # not JSON: parse_event below raises the alert for known kinds
+    try:
         event = parse_event(row.kind, row.body)
     except (ValidationError, ValueError) as exc:
         raise_alert(s, kiosk_id, "bad_body", f"{row.kind} body does not parse: {exc}"[:500], row.seq)
@@ -195,12 +201,16 @@ def _claim_credit(s: Session, kiosk_id: str, row: RowEnvelope, event: PendingCre
                 f"first by {claim.kiosk_id} txn {claim.txn_id}"
             )
             raise_alert(s, kiosk_id, "double_credit", detail, row.seq)
-        return
-    s.add(CreditClaim(credit_id=event.credit_id, kiosk_id=kiosk_id, txn_id=row.txn_id, seq=row.seq))
-    s.flush()
+            return
+        claim.seq = row.seq  # claimed online before: now it is applied
+    else:
+        s.add(CreditClaim(credit_id=event.credit_id, kiosk_id=kiosk_id, txn_id=row.txn_id, seq=row.seq))
+        s.flush()
     credit = latest_pending_credit(s, event.credit_id)
     if credit is None:
         raise_alert(s, kiosk_id, "unknown_credit", f"credit {event.credit_id} is not known", row.seq)
+        return
+    if credit.status is PendingCreditStatus.APPLIED:
         return
     add_pending_credit_version(
         s,

@@ -149,12 +149,19 @@ def put_notice(sf: SF, notice: Notice) -> int:
 
 
 def put_pending_credit(sf: SF, credit: PendingCredit) -> int:
+    """A credit paid elsewhere; bound to its card's last known counter when it names a card."""
+    from .credits import bind_new
+
     with sf.begin() as s:
-        return add_pending_credit_version(s, credit)
+        return add_pending_credit_version(s, bind_new(s, credit))
 
 
 def add_pending_credit_version(s: Session, credit: PendingCredit) -> int:
-    row = PendingCreditRow(credit_id=credit.credit_id, data=credit.model_dump_json(exclude={"version"}))
+    row = PendingCreditRow(
+        credit_id=credit.credit_id,
+        card_serial=credit.card_serial,
+        data=credit.model_dump_json(exclude={"version", "signature"}),
+    )
     s.add(row)
     s.flush()
     return row.version
