@@ -18,6 +18,7 @@ from ..errors import (
     AmountError,
     CardBlocked,
     CardDamaged,
+    CardLocked,
     CardPulled,
     CardWriteFailed,
     CashError,
@@ -114,6 +115,9 @@ class PurchaseService:
 
     # --- 1. the card, before any money ------------------------------------------------------
     def check_card(self, snap: CardSnapshot, sam_quota_fen: int | None = None) -> CardCheck:
+        if "psc_ec_not_07" in snap.problems:  # a PSC try was used up: never risk locking it
+            raise CardLocked("card code error counter is not 07: go to the counter",
+                             problems=snap.problems)
         if snap.problems:
             raise CardDamaged("card data damaged: " + ", ".join(snap.problems), problems=snap.problems)
         if snap.kind not in (CardKind.USER, CardKind.OPEN_ACCOUNT, CardKind.REPLACEMENT):

@@ -36,6 +36,13 @@ def card_env() -> Iterator[tuple[CardEmulator, CardReaders]]:
     harness.reset(emu)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _give_the_reader_back() -> Iterator[None]:
+    """Another test process may be waiting for the virtual reader."""
+    yield
+    harness.release_shared()
+
+
 class Core:
     def __init__(self, d: Path, online: bool = True) -> None:
         d.mkdir(parents=True, exist_ok=True)

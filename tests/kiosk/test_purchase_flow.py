@@ -10,6 +10,7 @@ from kiosk.errors import (
     AmountError,
     CardBlocked,
     CardDamaged,
+    CardLocked,
     MeterNotLoaded,
     OfflineCapExceeded,
     PaperOut,
@@ -152,6 +153,8 @@ def test_damaged_card_refused(tmp_path: Path) -> None:
         snap = replace(w.card.read(), problems=("slot_crc",))
         with pytest.raises(CardDamaged):
             w.svc.check_card(snap)
+        with pytest.raises(CardLocked):  # a used PSC try: the counter, never the kiosk
+            w.svc.check_card(replace(snap, problems=("psc_ec_not_07",)))
     finally:
         w.close()
 
