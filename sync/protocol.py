@@ -13,29 +13,113 @@ from __future__ import annotations
 
 import enum
 import json
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from kiosk.hashchain import row_hash
 from kiosk.ports import UploadRow
+
+from .protocol_base import EventBody as _Event
+from .protocol_base import ProtocolModel as _Model
+from .protocol_downloads import (
+    AccountPage,
+    AccountSnapshot,
+    AccountStatus,
+    BlockedCard,
+    CardReplacement,
+    CreditClaimRequest,
+    DownloadPage,
+    Notice,
+    NoticePage,
+    PendingCredit,
+    PendingCreditPage,
+    PendingCreditStatus,
+    SignedTariff,
+    TariffDocument,
+    TariffPage,
+    TariffTier,
+    Ticket,
+    TicketCreate,
+    TicketKind,
+    TicketPage,
+    TicketStatus,
+)
+from .protocol_services import (
+    ErrorBody,
+    HeartbeatAck,
+    KioskStatus,
+    Mac2Request,
+    Mac2Response,
+    PaymentCreate,
+    PaymentOrder,
+    PaymentRefund,
+    PaymentStatus,
+    QuotaRequest,
+    QuotaToken,
+)
+
+__all__ = [
+    "EVENT_MODELS",
+    "MAX_BATCH_ROWS",
+    "PROTOCOL_VERSION",
+    "AccountPage",
+    "AccountSnapshot",
+    "AccountStatus",
+    "BlockedCard",
+    "CardReplacement",
+    "CashCollectionEvent",
+    "CashVoucherEvent",
+    "CreditClaimRequest",
+    "DeviceHealthEvent",
+    "DownloadPage",
+    "ErrorBody",
+    "EventKind",
+    "HeartbeatAck",
+    "HelpCallEvent",
+    "KioskStatus",
+    "Mac2Request",
+    "Mac2Response",
+    "Notice",
+    "NoticePage",
+    "PaymentCreate",
+    "PaymentOrder",
+    "PaymentRefund",
+    "PaymentStatus",
+    "PendingCredit",
+    "PendingCreditAppliedEvent",
+    "PendingCreditPage",
+    "PendingCreditStatus",
+    "PrinterHealth",
+    "PurchaseEvent",
+    "QuotaRequest",
+    "QuotaToken",
+    "RatingEvent",
+    "RemainderCreditEvent",
+    "RepairRequestEvent",
+    "RowEnvelope",
+    "RowResult",
+    "RowStatus",
+    "SignedTariff",
+    "TariffDocument",
+    "TariffPage",
+    "TariffTier",
+    "Ticket",
+    "TicketCreate",
+    "TicketKind",
+    "TicketPage",
+    "TicketStatus",
+    "UploadAck",
+    "UploadBatch",
+    "parse_event",
+]
 
 PROTOCOL_VERSION = 1
 MAX_BATCH_ROWS = 500
 
 KioskId = str
 TxnId = str
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Event(BaseModel):
-    """Event bodies: unknown fields allowed and kept."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
 
 
 # --------------------------------------------------------------------------- rows, batches
@@ -249,6 +333,21 @@ EVENT_MODELS: dict[str, type[_Event]] = {
 }
 
 
+# The kinds kiosk/purchase/ledger.py writes today ("purchase." + the state machine's event,
+# "credit.remainder"); validated leniently like the rest.
+JOURNAL_KINDS: dict[str, type[_Event]] = {
+    **{
+        f"purchase.{ev}": PurchaseEvent
+        for ev in (
+            "paid", "cancel", "card_pending", "card_done", "card_failed", "card_unknown", "receipt_done",
+            "receipt_failed", "refund_pending", "refunded", "voucher", "closed",
+        )
+    },
+    "credit.remainder": RemainderCreditEvent,
+}
+EVENT_MODELS.update({k: v for k, v in JOURNAL_KINDS.items() if k not in EVENT_MODELS})
+
+
 def parse_event(kind: str, body: str) -> _Event | None:
     """The typed body of a row, None for a kind this version does not know.
     Raises pydantic.ValidationError / ValueError for a known kind with a bad body."""
@@ -256,309 +355,3 @@ def parse_event(kind: str, body: str) -> _Event | None:
     if model is None:
         return None
     return model.model_validate_json(body)
-
-
-# --------------------------------------------------------------------------- tariffs
-
-
-class TariffTier(_Model):
-    up_to_m3: str | None
-    price: str
-
-
-class TariffDocument(_Model):
-    """pricing.md's tariff document; structural checks only (kiosk.pricing owns the maths)."""
-
-    tariff_id: str = Field(min_length=1)
-    version: int = Field(ge=1)
-    valid_from: date
-    tier_year_start: str = Field(pattern=r"^\d{2}-\d{2}$")
-    tiers: list[TariffTier] = Field(min_length=1)
-
-    @field_validator("tiers")
-    @classmethod
-    def _tiers_ok(cls, tiers: list[TariffTier]) -> list[TariffTier]:
-        from decimal import Decimal, InvalidOperation
-
-        last = Decimal(-1)
-        for i, tier in enumerate(tiers):
-            try:
-                price = Decimal(tier.price)
-            except InvalidOperation as exc:
-                raise ValueError(f"tiers[{i}].price is not a decimal") from exc
-            if price < 0 or price.as_tuple().exponent < -4:  # type: ignore[operator]
-                raise ValueError(f"tiers[{i}].price must be >= 0 with at most 4 decimals")
-            is_last = i == len(tiers) - 1
-            if tier.up_to_m3 is None:
-                if not is_last:
-                    raise ValueError(f"tiers[{i}].up_to_m3 is null but not the last tier")
-                continue
-            if is_last:
-                raise ValueError(f"tiers[{i}].up_to_m3 must be null on the last tier")
-            try:
-                bound = Decimal(tier.up_to_m3)
-            except InvalidOperation as exc:
-                raise ValueError(f"tiers[{i}].up_to_m3 is not a decimal") from exc
-            if bound <= last or (bound * 100) % 1 != 0:
-                raise ValueError(
-                    f"tiers[{i}].up_to_m3 must increase and be a multiple of 0.01"
-                )
-            last = bound
-        return tiers
-
-
-class SignedTariff(_Model):
-    """The server's signed envelope. `document` is the canonical JSON text of a
-    TariffDocument; `signature` is Ed25519 over document.encode("utf-8"), hex; `key_id`
-    is the first 16 hex digits of SHA-256 of the raw 32-byte public key."""
-
-    document: str
-    signature: str | None = None
-    key_id: str | None = None
-    algorithm: Literal["ed25519"] = "ed25519"
-
-
-# --------------------------------------------------------------------------- downloads
-
-
-class CardReplacement(_Model):
-    old_serial: str
-    new_serial: str
-    replaced_at: datetime
-
-
-class BlockedCard(_Model):
-    serial: str
-    reason: str
-    blocked_at: datetime
-
-
-class AccountStatus(str, enum.Enum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    CLOSED = "closed"
-
-
-class AccountSnapshot(_Model):
-    customer_no: str
-    status: AccountStatus
-    arrears_fen: int = Field(ge=0)
-    credit_fen: int = Field(default=0, ge=0)
-    blocked_cards: list[BlockedCard] = Field(default_factory=list)
-    replaced_cards: list[CardReplacement] = Field(default_factory=list)
-    version: int = 0  # set by the server
-
-
-class Notice(_Model):
-    notice_id: str
-    title: str
-    text: str
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
-    kiosk_id: str | None = None  # None: every kiosk
-    withdrawn: bool = False
-    version: int = 0
-
-
-class PendingCreditStatus(str, enum.Enum):
-    OPEN = "open"
-    CLAIMED = "claimed"  # an online kiosk reserved it for one transaction
-    APPLIED = "applied"
-    CANCELLED = "cancelled"
-
-
-class PendingCredit(_Model):
-    credit_id: str
-    customer_no: str
-    amount_fen: int = Field(gt=0)
-    paid_at: datetime
-    source: str  # "app", "bank", ...
-    status: PendingCreditStatus = PendingCreditStatus.OPEN
-    applied_by_kiosk: str | None = None
-    applied_txn_id: str | None = None
-    # The card binding that makes a second load impossible: the credit may be written only
-    # onto this card while it still shows this counter (IC purchase sequence, CPU online
-    # ATC). Writing any credit moves the counter, so the same signed credit cannot be
-    # loaded twice, even by two offline kiosks. The server re-binds an open credit when a
-    # journal shows the card's counter moved. None: not bound yet, online claim only.
-    card_serial: str | None = None
-    card_counter: int | None = None
-    version: int = 0
-    # Ed25519 by the server's tariff key over sync.tariff_verify.pending_credit_message():
-    # lets a kiosk trust its cached list while offline
-    signature: str | None = None
-
-
-class TicketKind(str, enum.Enum):
-    REPAIR = "repair"
-    HELP = "help"
-
-
-class TicketStatus(str, enum.Enum):
-    OPEN = "open"
-    ACKNOWLEDGED = "acknowledged"
-    IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-
-class Ticket(_Model):
-    ticket_id: int
-    kind: TicketKind
-    kiosk_id: str
-    txn_id: str | None
-    status: TicketStatus
-    summary: str
-    created_at: datetime
-    updated_at: datetime
-    note: str = ""
-    version: int = 0
-
-
-class TicketCreate(_Model):
-    """A ticket created outside the journal; `client_ref` makes it idempotent."""
-
-    kind: TicketKind
-    client_ref: str = Field(min_length=1, max_length=64)
-    summary: str = Field(min_length=1, max_length=500)
-    customer_no: str | None = None
-
-
-class DownloadPage(_Model):
-    """Common shape of the incremental downloads: items with version > since, and the
-    version to ask from next time."""
-
-    since: int
-    version: int  # ask ?since=version next time
-    more: bool = False  # True: call again at once
-    items: list[Any]
-
-
-class TariffPage(_Model):
-    since: int
-    version: int  # ask ?since=version next time
-    more: bool = False  # True: call again at once
-    items: list[SignedTariff]
-
-
-class AccountPage(_Model):
-    since: int
-    version: int  # ask ?since=version next time
-    more: bool = False  # True: call again at once
-    items: list[AccountSnapshot]
-
-
-class NoticePage(_Model):
-    since: int
-    version: int  # ask ?since=version next time
-    more: bool = False  # True: call again at once
-    items: list[Notice]
-
-
-class PendingCreditPage(_Model):
-    since: int
-    version: int  # ask ?since=version next time
-    more: bool = False  # True: call again at once
-    items: list[PendingCredit]
-
-
-class CreditClaimRequest(_Model):
-    """An online kiosk reserves a pending credit for one transaction before writing it."""
-
-    txn_id: str = Field(min_length=1, max_length=64)
-    card_serial: str
-    card_counter: int = Field(ge=0)
-
-
-class TicketPage(_Model):
-    since: int
-    version: int  # ask ?since=version next time
-    more: bool = False  # True: call again at once
-    items: list[Ticket]
-
-
-# --------------------------------------------------------------------------- card crypto
-
-
-class Mac2Request(_Model):
-    """Online MAC2 for a CPU-card load (gas-cards.md section 3). Hex fields."""
-
-    txn_id: str
-    card_serial: str = Field(pattern=r"^[0-9A-Fa-f]{16}$")
-    old_balance_fen: int = Field(ge=0)
-    amount_fen: int = Field(gt=0)
-    terminal: str = Field(pattern=r"^[0-9A-Fa-f]{12}$")
-    random: str = Field(pattern=r"^[0-9A-Fa-f]{8}$")
-    online_atc: int = Field(ge=0, le=0xFFFF)
-    mac1: str = Field(pattern=r"^[0-9A-Fa-f]{8}$")
-    date: str = Field(pattern=r"^\d{8}$")  # YYYYMMDD
-    time: str = Field(pattern=r"^\d{6}$")  # hhmmss
-    key_index: int = 1
-
-
-class Mac2Response(_Model):
-    txn_id: str
-    mac2: str
-
-
-class QuotaRequest(_Model):
-    """A SAM quota token (gas-cards.md section 4): the SAM's id and current counter."""
-
-    sam_id: str = Field(pattern=r"^[0-9A-Fa-f]{12}$")
-    sam_counter: int = Field(ge=0, le=0xFFFFFFFF)
-    # the kiosk's highest journal seq: the quota is renewed only when the server holds the
-    # whole journal (the quota caps what a kiosk may credit between syncs)
-    journal_last_seq: int | None = Field(default=None, ge=0)
-
-
-class QuotaToken(_Model):
-    sam_id: str
-    sam_counter: int
-    new_quota_fen: int
-    mac: str  # hex, for REPLENISH QUOTA: new quota(4) || counter(4) || mac(4)
-
-
-class HeartbeatAck(_Model):
-    server_time: datetime
-    last_seq: int  # highest contiguous seq stored for this kiosk
-
-
-class KioskStatus(_Model):
-    kiosk_id: str
-    last_seq: int
-    server_time: datetime
-
-
-class ErrorBody(_Model):
-    detail: str
-
-
-# --------------------------------------------------------------------------- QR payments
-
-
-class PaymentStatus(str, enum.Enum):
-    PENDING = "pending"  # waiting for the payer to scan and pay
-    PAID = "paid"
-    CANCELLED = "cancelled"  # closed unpaid; a late payment is refused by the provider
-    REFUNDED = "refunded"  # paid, then given back (fully)
-
-
-class PaymentCreate(_Model):
-    txn_id: str = Field(min_length=1, max_length=64)
-    amount_fen: int = Field(gt=0)
-
-
-class PaymentRefund(_Model):
-    amount_fen: int = Field(gt=0)
-
-
-class PaymentOrder(_Model):
-    order_id: str
-    txn_id: str
-    amount_fen: int
-    status: PaymentStatus
-    qr_payload: str  # what the kiosk shows as a QR code (segno)
-    paid_fen: int = 0
-    refunded_fen: int = 0
-    provider_ref: str | None = None
-    refund_ref: str | None = None

@@ -36,7 +36,8 @@ def test_row_envelope_round_trips_upload_row_and_checks_its_hash() -> None:
 
 
 def test_every_event_of_the_issue_has_a_model() -> None:
-    assert set(EVENT_MODELS) == {k.value for k in EventKind}
+    assert set(EVENT_MODELS) >= {k.value for k in EventKind}
+    assert "purchase.card_done" in EVENT_MODELS and "credit.remainder" in EVENT_MODELS
     ev = parse_event("repair.request", canonical_json({"category": "meter", "new_field": 1}))
     assert isinstance(ev, RepairRequestEvent) and ev.model_extra == {"new_field": 1}
     assert parse_event("some.future.kind", "{}") is None

@@ -24,6 +24,7 @@ from sync.jobs import SyncClient
 from sync.payments import QrPayment
 from sync.protocol import PaymentOrder
 from sync.server import service
+from sync.server.db import CardCounter
 
 
 def test_qr_purchase_refunded_when_the_card_refuses_and_journalled_to_the_server(
@@ -75,12 +76,25 @@ def test_qr_purchase_refunded_when_the_card_refuses_and_journalled_to_the_server
         assert qr.charged_fen(txn) == 0
         assert card.dump()["writes"] == []
 
+        # and a purchase the card takes: paid, written, the remainder kept as credit
+        card.set(refuse_writes=False)
+        shown.clear()
+        t2 = threading.Thread(target=payer, daemon=True)
+        t2.start()
+        ok_txn = svc.begin(svc.check_card(card.read()), "amount", 3000, PaymentMethod.QR)
+        assert svc.pay_electronic(ok_txn, qr) is S.PAID
+        t2.join(timeout=10)
+        assert svc.write_card(ok_txn, card) is S.CARD_DONE
+
         assert sync.upload_job() > 0
         assert unsent(journal) == 0
         assert server_chain(live.sf, k.kiosk_id) == journal_chain(journal)
         kinds = journal.raw(f"SELECT kind FROM journal WHERE txn_id = '{txn}' ORDER BY seq")
         assert any("refund" in str(kind[0]) for kind in kinds), kinds
-        assert service.alerts(live.sf, kiosk_id=k.kiosk_id) == []
+        assert service.alerts(live.sf, kiosk_id=k.kiosk_id) == []  # every real body parsed
+        with live.sf() as s:
+            seen = s.get(CardCounter, card.read().serial)
+            assert seen is not None and seen.counter == card.read().counter
     finally:
         http.close()
         cache.close()
