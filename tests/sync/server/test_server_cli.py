@@ -2,6 +2,7 @@
 /openapi.json; the admin CLI adds and revokes kiosks."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -11,6 +12,14 @@ from pathlib import Path
 
 import httpx
 from sync_server_harness import REPO, KioskClient
+
+from sync.tariff_verify import verify_tariff
+
+TARIFF = {
+    "tariff_id": "residential", "version": 3, "valid_from": "2026-01-01", "tier_year_start": "01-01",
+    "tiers": [{"up_to_m3": "350", "price": "2.61"}, {"up_to_m3": "500", "price": "2.83"},
+              {"up_to_m3": None, "price": "4.23"}],
+}
 
 
 def _free_port() -> int:
@@ -58,6 +67,11 @@ def test_cli_serves_openapi_and_admin_manages_kiosks(tmp_path: Path) -> None:
         assert httpx.get(f"{base}/v1/tariff-key").json()["public_key"] == pub
         kiosk = KioskClient(base, "K-cli", bytes.fromhex(key))
         assert kiosk.get("/v1/status").status_code == 200
+        tariff = tmp_path / "tariff.json"
+        tariff.write_text(json.dumps(TARIFF))
+        _cli("admin", "--db", db, "--key-dir", keys, "publish-tariff", str(tariff), cwd=tmp_path)
+        envs = kiosk.get("/v1/tariffs?since=0").json()["items"]
+        assert [verify_tariff(e, pub).version for e in envs] == [3]
         assert _cli("admin", "--db", db, "--key-dir", keys, "revoke", "K-cli", cwd=tmp_path) == "revoked K-cli"
         assert kiosk.get("/v1/status").status_code == 403
     finally:
