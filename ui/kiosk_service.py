@@ -26,6 +26,9 @@ from .ops import Worker, on_gui, run_op
 
 logger = logging.getLogger(__name__)
 
+FINISHED = frozenset({S.CARD_DONE.value, S.RECEIPT_DONE.value, S.RECEIPT_FAILED.value, S.OUTBOX.value,
+                      S.ACKED.value})
+
 Ok = Callable[[Any], None]
 Err = Callable[[Exception], None]
 
@@ -178,6 +181,21 @@ class AccountView:
     as_of: datetime | None
 
 
+@dataclass
+class SettledView:
+    """The card came back and finished an earlier purchase (pulled mid-write): its summary."""
+
+    summary: dict[str, Any]
+
+
+def purchase_summary(svc: PurchaseService, txn: str) -> dict[str, Any]:
+    p = svc.get(txn)
+    final = json.loads(p.quote).get("final") or {}
+    return {"printed": p.receipt_prints > 0, "paid_fen": p.paid_fen, "cost_fen": p.cost_fen,
+            "volume_units": p.volume_units, "remainder_fen": p.remainder_fen,
+            "tiers": final.get("tiers", []), "seq": p.created_seq, "txn": txn, "state": p.state}
+
+
 class PurchaseSession:
     """One resident's visit, from card insertion to 'take your card'. Screens call these
     methods; each runs on the right worker and answers on the GUI thread. After end() late
@@ -219,20 +237,26 @@ class PurchaseSession:
         run_op(self.ks.workers[worker], fn, ok, err, self.alive)
 
     # --- 1. read and check ----------------------------------------------------------------------
-    def read(self, on_step: Callable[[str], None], ok: Callable[[AccountView], None], err: Err) -> None:
+    def read(self, on_step: Callable[[str], None], ok: Callable[[AccountView | SettledView], None],
+             err: Err) -> None:
         alive = self.alive
 
         def step(name: str) -> None:
             on_gui(lambda: on_step(name) if alive() else None)
 
-        def job() -> AccountView:
+        def job() -> AccountView | SettledView:
             step("detect")
             card = self.ks.devices.cards.session()
             step("read")
             snap = card.read()
             step("verify")
-            Recovery(self.svc, None, self.ks.devices.payments, lambda s: None).reconcile_card(
+            settled = Recovery(self.svc, None, self.ks.devices.payments, lambda s: None).reconcile_card(
                 snap.serial, card)
+            if settled:
+                summary = purchase_summary(self.svc, settled[-1])
+                if summary["state"] in FINISHED:
+                    self.txn = settled[-1]
+                    return SettledView(summary)
             step("account")
             acc = self.ks.devices.accounts.account(snap.customer_no)
             notices = self.ks.devices.accounts.notices()
@@ -242,8 +266,9 @@ class PurchaseSession:
             self.card = card
             return AccountView(snap, check, acc, notices, self.ks.devices.accounts.as_of())
 
-        def done(v: AccountView) -> None:
-            self.view = v
+        def done(v: AccountView | SettledView) -> None:
+            if isinstance(v, AccountView):
+                self.view = v
             ok(v)
 
         self._run("card", job, done, err)
@@ -439,12 +464,9 @@ class PurchaseSession:
         def job() -> dict[str, Any]:
             state = self.svc.print_receipt(txn)
             self.svc.close(txn)
-            p = self.svc.get(txn)
-            final = json.loads(p.quote).get("final") or {}
-            return {"printed": state is S.RECEIPT_DONE, "paid_fen": p.paid_fen,
-                    "cost_fen": p.cost_fen, "volume_units": p.volume_units,
-                    "remainder_fen": p.remainder_fen, "tiers": final.get("tiers", []),
-                    "seq": p.created_seq, "txn": txn}
+            summary = purchase_summary(self.svc, txn)
+            summary["printed"] = state is S.RECEIPT_DONE
+            return summary
 
         def done(summary: dict[str, Any]) -> None:
             self.busy_reason = None

@@ -39,6 +39,10 @@ def describe(exc: BaseException, paid_fen: int = 0, stage: str = "") -> ErrorVie
     """stage: where it happened: read | pay | write | print | start."""
     code = getattr(exc, "code", "E999")
     money = money_line(paid_fen)
+    if stage == "start":  # the kiosk could not start a device or the journal
+        return ErrorView(tr("This kiosk is out of service"), tr("A part of the kiosk is not working."),
+                         money, tr("Please use the service counter. Staff have been told."),
+                         "call_staff", tr("Call staff"), code if code != "E999" else "S001")
     if isinstance(exc, E.CardPulled) and stage == "write":
         return ErrorView(tr("The card was removed while it was being written"),
                          tr("We cannot tell yet whether the gas reached your card."),

@@ -110,7 +110,7 @@ class Op(Generic[T]):
                 result = self.fn()
             except Exception as exc:  # noqa: BLE001 - delivered to on_failure
                 logger.info("op on %s failed: %r", self.worker.name, exc)
-                b.deliver.emit(lambda: self._fail(exc))
+                b.deliver.emit(lambda e=exc: self._fail(e))
                 return
             b.deliver.emit(lambda: self._ok(result))
 

@@ -24,7 +24,10 @@ def wait_until(cond: Callable[[], bool], timeout: float = 10.0, what: str = "") 
 
 
 def wait_screen(win: KioskWindow, name: str, timeout: float = 10.0) -> None:
-    wait_until(lambda: win.current.name == name, timeout, f"screen {name} (at {win.current.name})")
+    try:
+        wait_until(lambda: win.current.name == name, timeout)
+    except TimeoutError:
+        raise TimeoutError(f"timed out waiting for screen {name} (at {win.current.name})") from None
 
 
 ALL_SCREENS = ("attract", "insert", "reading", "account", "amount", "pay", "cash", "qr", "writing",
@@ -98,6 +101,7 @@ def walk_all(win: KioskWindow, rig: DemoRig, visit: Callable[[str], None]) -> li
     form.submit()  # type: ignore[attr-defined]
     at("repair_done")
     win.go("notices")
+    wait_until(lambda: bool(win.screens["notices"].notes), what="notices")  # type: ignore[attr-defined]
     at("notices")
     win.go("faq")
     at("faq")

@@ -14,7 +14,7 @@ from kiosk.purchase.states import S
 from kiosk.repair import RepairTicket
 
 from .i18n import DEFAULT, Languages, m3, tr
-from .kiosk_service import AccountView, KioskService, PurchaseSession
+from .kiosk_service import AccountView, KioskService, PurchaseSession, SettledView
 from .messages import describe
 from .screens.buy import AmountScreen, CashScreen, DoneScreen, PayScreen, QrScreen, WritingScreen
 from .screens.service import (
@@ -115,14 +115,17 @@ class KioskWindow(QWidget):
         self.setStyleSheet(style_sheet(ELDER if self.elder else NORMAL))
 
     def render_all(self) -> None:
+        self.render_chrome()
+        for s in self.screens.values():
+            s.render()
+
+    def render_chrome(self) -> None:
         self.lang_btn.setText("English" if self.langs.current == "zh_CN" else "中文")
         self.elder_btn.setText(tr("Senior mode") + (" ✔" if self.elder else ""))
         self.repeat_btn.setText(tr("Repeat"))
         self.volume_btn.setText(tr("Volume") + " " + "▮" * (self.speaker.volume_step + 1))
         self.home_btn.setText(tr("Back to start"))
         self.call_btn.setText(tr("Call staff"))
-        for s in self.screens.values():
-            s.render()
 
     @property
     def current(self) -> Screen:
@@ -134,7 +137,8 @@ class KioskWindow(QWidget):
         s = self.screens[name]
         self.stack.setCurrentWidget(s)
         s.entered()
-        self.render_all()
+        self.render_chrome()
+        s.render()
         self.home_btn.setVisible(name not in ("attract", "writing", "idle"))
         self.call_btn.setVisible(True)
         if speak:
@@ -258,6 +262,9 @@ class KioskWindow(QWidget):
 
     # --- purchase flow -----------------------------------------------------------------------------
     def start_purchase(self) -> None:
+        if self.ks.out_of_service is not None:
+            self.show_error(self.ks.out_of_service, "start", 0)
+            return
         self.session = self.ks.new_session()
         if self.ks.card_present:
             self.read_card()
@@ -294,7 +301,10 @@ class KioskWindow(QWidget):
         reading.clear()
         self.go("reading")
 
-        def ok(v: AccountView) -> None:
+        def ok(v: AccountView | SettledView) -> None:
+            if isinstance(v, SettledView):  # an earlier purchase of this card was finished
+                self.printed(v.summary)
+                return
             acc = self.screens["account"]
             assert isinstance(acc, AccountScreen)
             acc.show_view(v)

@@ -2,9 +2,11 @@
 real drivers, file-backed card fakes, the sync download cache), with Qt's mock speech engine."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication
@@ -22,6 +24,35 @@ class Kiosk:
     rig: DemoRig
     ks: KioskService
     win: KioskWindow
+    io_on_gui: list[str]
+
+
+def guard_io(rig: DemoRig, seen: list[str]) -> None:
+    """Record every journal, card, printer or payment call made on the GUI thread."""
+    gui = threading.main_thread()
+
+    def wrap(obj: Any, name: str, label: str) -> None:
+        fn = getattr(obj, name)
+
+        def guarded(*a: Any, **kw: Any) -> Any:
+            if threading.current_thread() is gui:
+                seen.append(label)
+            return fn(*a, **kw)
+
+        setattr(obj, name, guarded)
+
+    wrap(rig.journal, "call", "journal.call")
+    for n in ("status", "print_receipt", "print_lines"):
+        wrap(rig.printer, n, f"printer.{n}")
+    for n in ("present", "session"):
+        wrap(rig.cards, n, f"cards.{n}")
+    for name, card in rig.cards.cards.items():
+        for n in ("read", "write_credit", "check_credit"):
+            wrap(card, n, f"card[{name}].{n}")
+    for n in ("account", "notices"):
+        wrap(rig.accounts, n, f"accounts.{n}")
+    for n in ("charge", "refund", "charged_fen"):
+        wrap(rig.payment, n, f"payment.{n}")
 
 
 @pytest.fixture()
@@ -30,6 +61,8 @@ def kiosk(qtbot, tmp_path: Path) -> Iterator[Kiosk]:  # type: ignore[no-untyped-
     assert app is not None
     setup_app(app)  # type: ignore[arg-type]
     rig = DemoRig(tmp_path / "kiosk")
+    io_on_gui: list[str] = []
+    guard_io(rig, io_on_gui)
     ks = rig.service()
     win = KioskWindow(ks, Speaker("mock"))
     win.setFixedSize(*PANEL)
@@ -38,6 +71,6 @@ def kiosk(qtbot, tmp_path: Path) -> Iterator[Kiosk]:  # type: ignore[no-untyped-
     win.show()
     wait_until(lambda: rig.acceptor is not None, what="acceptor opened and recovery run")
     try:
-        yield Kiosk(rig, ks, win)
+        yield Kiosk(rig, ks, win, io_on_gui)
     finally:
         rig.close(ks)

@@ -1,12 +1,15 @@
 """Repair request, emergency, notices, common questions, staff called, errors, idle."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtWidgets import QLineEdit
 
 from kiosk.repair import REPAIR_KINDS, TIME_SLOTS, RepairRequest, RepairTicket
 
 from ..i18n import tr
 from ..messages import ErrorView
+from ..ops import run_op
 from ..widgets import Keypad, Screen, button, label, row
 
 HOTLINE = "96777"
@@ -219,12 +222,25 @@ class NoticesScreen(Screen):
         self.lay.addWidget(self.asof)
         self.lay.addStretch(1)
 
+        self.notes: list[dict[str, object]] = []
+        self.fetched: datetime | None = None
+
+    def entered(self) -> None:
+        """The notices come from the download cache (SQLite): read on the core worker."""
+        acc = self.win.ks.devices.accounts
+
+        def ok(r: tuple[list[dict[str, object]], datetime | None]) -> None:
+            self.notes, self.fetched = r
+            self.render()
+
+        run_op(self.win.ks.workers["core"], lambda: (acc.notices(), acc.as_of()), ok,
+               lambda exc: None)
+
     def render(self) -> None:
         self.title.setText(tr("Notices"))
-        notes = self.win.ks.devices.accounts.notices()
-        self.body.setText("\n\n".join(f"■ {n.get('title', '')}\n{n.get('text', '')}" for n in notes)
+        self.body.setText("\n\n".join(f"■ {n.get('title', '')}\n{n.get('text', '')}" for n in self.notes)
                           or tr("No notices at the moment."))
-        asof = self.win.ks.devices.accounts.as_of()
+        asof = self.fetched
         self.asof.setText(tr("As of %1").replace("%1", asof.strftime("%Y-%m-%d %H:%M") if asof else tr("unknown")))
 
     def prompt(self) -> str:

@@ -1,0 +1,155 @@
+"""Error screens: what happened, whether money was taken, what to do next (a button), and
+the technician's code, for the failures the core and devices report."""
+from __future__ import annotations
+
+from kiosk.pricing import AmountLimits
+from kiosk.purchase.states import S
+from tests.ui.uikit import buy_until_screen, press, text, wait_screen, wait_until
+
+
+def insert_and_expect_error(kiosk, card: str) -> None:  # type: ignore[no-untyped-def]
+    press(kiosk.win, "start")
+    wait_screen(kiosk.win, "insert")
+    kiosk.rig.cards.insert(card)
+    wait_screen(kiosk.win, "error")
+
+
+def error_parts(win) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {n: text(win, f"error_{n}") for n in ("title", "what", "money", "next", "code")}
+
+
+def test_blocked_unknown_and_meter_not_loaded_cards(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    for card, code, title in (("blocked", "K005", "blocked"), ("unknown", "K003", "not recognised"),
+                              ("meter_not_loaded", "K006", "meter has not loaded")):
+        win.set_lang("en")  # each visit ends with the language back at zh_CN
+        insert_and_expect_error(kiosk, card)
+        e = error_parts(win)
+        assert code in e["code"] and title in e["title"], e
+        assert e["money"] == "No money was taken." and e["next"]
+        assert win.findChild(type(win.call_btn), "call_staff").isVisible()
+        rig.cards.pull()
+        wait_until(lambda: not kiosk.ks.card_present)
+        press(win, "error_action")
+        wait_until(lambda: win.current.name in ("attract", "insert"))
+        win.home()
+    assert rig.journal.raw("SELECT count(*) FROM purchases") == [(0,)]
+
+
+def test_card_pulled_before_payment(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    buy_until_screen(kiosk, "ic", "amount", 0)
+    rig.cards.pull()
+    wait_screen(win, "error")
+    assert "K001" in text(win, "error_code")
+    assert text(win, "error_money") == "没有收取任何费用。"
+
+
+def test_card_pulled_during_the_write_then_reinserted(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    win.set_lang("en")
+    buy_until_screen(kiosk, "ic", "amount", 0)  # 50 yuan
+    rig.cards.cards["ic"].set(pull_on_write="apply")  # the write lands, the answer never comes
+    press(win, "pay_cash")
+    wait_screen(win, "cash")
+    wait_until(lambda: win.session._cash_polling)
+    rig.cash_sim.insert_note(5000)
+    wait_screen(win, "error", timeout=15)
+    e = error_parts(win)
+    assert "removed while" in e["title"] and "K002" in e["code"]
+    assert "50.00" in e["money"] and "not lost" in e["money"]
+    assert rig.journal.raw("SELECT state FROM purchases") == [(S.MANUAL_REVIEW.value,)]
+    press(win, "error_action")  # insert the card again: the oracle settles the row
+    wait_screen(win, "done", timeout=15)
+    assert "19.15" in text(win, "receipt_summary")  # 50 yuan bought 19.15 m3
+    assert rig.journal.raw("SELECT state FROM purchases")[0][0] in (S.OUTBOX.value, S.RECEIPT_DONE.value)
+    card = rig.cards.cards["ic"].dump()
+    assert card["amount"] == 4998 and len(card["writes"]) == 1  # written once
+
+
+def test_card_refuses_the_write_prints_a_voucher(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    win.set_lang("en")
+    buy_until_screen(kiosk, "ic", "amount", 0)
+    rig.cards.cards["ic"].set(refuse_writes=True)
+    press(win, "pay_cash")
+    wait_screen(win, "cash")
+    wait_until(lambda: win.session._cash_polling)
+    rig.cash_sim.insert_note(5000)
+    wait_screen(win, "error", timeout=15)
+    e = error_parts(win)
+    assert "K008" in e["code"] and "voucher" in e["money"] and "50.00" in e["money"]
+    assert any("现金凭证" in line for line in rig.printer_sim.lines())
+    assert rig.journal.raw("SELECT state, review_fen FROM purchases") == [(S.MANUAL_REVIEW.value, 5000)]
+
+
+def test_paper_out_offers_no_receipt_and_the_purchase_goes_on(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    win.set_lang("en")
+    rig.printer_sim.set_paper("out")
+    buy_until_screen(kiosk, "ic", "amount", 0)
+    press(win, "pay_cash")
+    wait_screen(win, "error")
+    assert "R002" in text(win, "error_code") and text(win, "error_money") == "No money was taken."
+    assert rig.cash_sim.stacked_notes() == {}
+    press(win, "error_action")  # continue without a paper receipt
+    wait_screen(win, "cash")
+    wait_until(lambda: win.session._cash_polling)
+    rig.cash_sim.insert_note(5000)
+    wait_screen(win, "done", timeout=15)
+    assert "No paper receipt" in text(win, "receipt_summary")
+    assert rig.cards.cards["ic"].dump()["amount"] == 4998
+
+
+def test_jammed_note_then_buy_with_the_money_counted(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    win.set_lang("en")
+    buy_until_screen(kiosk, "ic", "amount", 1)  # 100 yuan
+    press(win, "pay_cash")
+    wait_screen(win, "cash")
+    wait_until(lambda: win.session._cash_polling)
+    rig.cash_sim.insert_note(5000)
+    wait_until(lambda: win.session.paid_fen == 5000)
+    rig.cash_sim.jam("stacker")
+    rig.cash_sim.insert_note(2000)
+    wait_screen(win, "error", timeout=15)
+    e = error_parts(win)
+    assert "N005" in e["code"] and "50.00" in e["money"]
+    press(win, "error_action")  # buy with the 50 yuan counted
+    wait_screen(win, "done", timeout=15)
+    assert rig.cards.cards["ic"].dump()["amount"] == 4998
+    assert rig.journal.raw("SELECT denom_fen, state FROM cash_notes ORDER BY id") == [
+        (5000, "stacked"), (2000, "jammed")]
+
+
+def test_offline_cap(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    rig.online = False
+    rig.svc.ctx.limits = AmountLimits(offline_per_card_day_fen=50)
+    insert_and_expect_error(kiosk, "ic")
+    assert "L001" in text(win, "error_code")
+
+
+def test_out_of_service_when_the_acceptor_does_not_answer(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ui.app import PANEL
+    from ui.demo import DemoRig
+    from ui.voice import Speaker
+    from ui.window import KioskWindow
+
+    rig = DemoRig(tmp_path / "oos")
+    rig.cash_sim.stop()
+    ks = rig.service()
+    win = KioskWindow(ks, Speaker("mock"))
+    win.setFixedSize(*PANEL)
+    qtbot.addWidget(win)
+    win.show()
+    ks.start()
+    try:
+        wait_until(lambda: ks.out_of_service is not None, timeout=20)
+        win.set_lang("en")
+        assert "Out of service" in text(win, "status")
+        press(win, "start")
+        wait_screen(win, "error")
+        assert "out of service" in text(win, "error_title")
+    finally:
+        rig.close(ks)

@@ -1,0 +1,90 @@
+"""Whole purchases through the screens: IC and CPU cards, cash through the real ccTalk
+driver and simulator, receipts through the real ESC/POS driver and printer simulator; the
+longest stall of the GUI event loop during the purchase is measured."""
+from __future__ import annotations
+
+import json
+
+from kiosk.purchase.states import S
+from tests.ui.uikit import Heartbeat, buy_until_screen, press, rows, text, wait_screen, wait_until
+
+STALL_BOUND_S = 0.25
+
+
+def purchase_states(rig) -> list[tuple[str, int, int, int]]:  # type: ignore[no-untyped-def]
+    return rig.journal.raw("SELECT state, paid_fen, cost_fen, remainder_fen FROM purchases")
+
+
+def test_ic_card_cash_purchase_by_amount(kiosk, capsys) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    kiosk.io_on_gui.clear()
+    beat = Heartbeat()
+    beat.start()
+    buy_until_screen(kiosk, "ic", "amount", 1)  # 100 yuan
+    assert "38.31" in text(win, "quote")  # tier split shown before paying
+    press(win, "pay_cash")
+    wait_screen(win, "cash")
+    wait_until(lambda: win.session._cash_polling, what="cash polling")
+    assert rig.cash_sim.insert_note(5000) == "escrow"
+    wait_until(lambda: "50.00" in text(win, "cash_total"), what="live total")
+    assert "100.00" in text(win, "cash_max")
+    assert rig.cash_sim.insert_note(5000) == "escrow"  # reaches the amount: pays on its own
+    wait_screen(win, "done", timeout=15)
+    longest = beat.stop()
+    assert kiosk.io_on_gui == []  # no journal, card, printer or payment call on the GUI thread
+    card = rig.cards.cards["ic"].dump()
+    assert card["volume"] == 3831 and card["amount"] == 9999
+    assert purchase_states(rig) == [(S.OUTBOX.value, 10000, 9999, 1)]
+    assert rig.cash_sim.stacked_notes() == {5000: 2}
+    assert any("38.31" in line for line in rig.printer_sim.lines())
+    assert "38.31" in text(win, "receipt_summary") and "0.01" in text(win, "receipt_summary")
+    press(win, "rate_5")
+    wait_until(lambda: rows(rig, "feedback.rating") == [{"level": 5, "purchase_txn": win.session.txn}]
+               if win.session else False, what="rating journalled")
+    press(win, "rate_skip")
+    wait_screen(win, "attract")
+    with capsys.disabled():
+        print(f"\n[IC purchase] longest event-loop stall {longest * 1000:.1f} ms over {beat.ticks} ticks")
+    assert longest < STALL_BOUND_S
+
+
+def test_cpu_card_cash_purchase_by_volume(kiosk, capsys) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    kiosk.io_on_gui.clear()
+    beat = Heartbeat()
+    beat.start()
+    buy_until_screen(kiosk, "cpu", "volume", 0)  # 10 m3
+    assert "26.10" in text(win, "quote")
+    press(win, "pay_cash")
+    wait_screen(win, "cash")
+    wait_until(lambda: win.session._cash_polling, what="cash polling")
+    rig.cash_sim.insert_note(2000)
+    wait_until(lambda: win.session.paid_fen == 2000, what="first note")
+    rig.cash_sim.insert_note(1000)
+    wait_until(lambda: win.session.paid_fen == 3000, what="second note")
+    press(win, "cash_done")
+    wait_screen(win, "done", timeout=15)
+    longest = beat.stop()
+    assert kiosk.io_on_gui == []
+    card = rig.cards.cards["cpu"].dump()
+    assert card["balance"] == 3500 + 3000  # a CPU purse takes the money paid
+    assert purchase_states(rig)[0][:2] == (S.OUTBOX.value, 3000)
+    with capsys.disabled():
+        print(f"\n[CPU purchase] longest event-loop stall {longest * 1000:.1f} ms over {beat.ticks} ticks")
+    assert longest < STALL_BOUND_S
+
+
+def test_qr_only_when_online_and_a_qr_purchase(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    rig.online = False
+    buy_until_screen(kiosk, "ic", "amount", 0)
+    assert not win.findChild(type(win.call_btn), "pay_qr").isVisible()
+    assert text(win, "qr_offline")
+    press(win, "back_amount")
+    rig.online = True
+    press(win, "to_pay")
+    wait_screen(win, "pay")
+    press(win, "pay_qr")
+    wait_screen(win, "done", timeout=15)
+    assert json.loads(json.dumps(rig.payment.dump()))["charges"]  # the provider was charged
+    assert rig.cards.cards["ic"].dump()["amount"] == 4998
