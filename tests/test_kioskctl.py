@@ -111,3 +111,23 @@ def test_journal_verify_not_a_database(tmp_path: Path) -> None:
     f.write_bytes(b"this is not sqlite" * 100)
     r = run("journal", "verify", "--db", str(f))
     assert r.returncode == 2 and "not a readable SQLite database" in r.stderr
+
+
+def test_cash_status_reports_the_acceptor_and_the_box(tmp_path: Path) -> None:
+    import os
+
+    from devices.sim.cash_sim import CashSimulator
+
+    db = _journal_with_purchase(tmp_path / "k")  # one 50 yuan note stacked
+    sim = CashSimulator()
+    sim.start()
+    try:
+        env = {**os.environ, "KIOSK_JOURNAL": str(db), "KIOSK_ID": "K0001"}
+        r = subprocess.run([KIOSKCTL, "cash", "status", "--url", sim.url], capture_output=True,
+                           text=True, timeout=60, env=env, check=False)
+    finally:
+        sim.stop()
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["reachable"] is True
+    assert out["cash_box"]["total_fen"] == 5000 and out["cash_box"]["notes"] == {"5000": 1}
