@@ -27,6 +27,7 @@ from kiosk.hashchain import GENESIS, canonical_json, row_hash
 from kiosk.journal import Journal, store
 from kiosk.journal.models import JournalRow as JRow
 from kiosk.journal.models import OutboxRow
+from kiosk.ports import Clock
 from sync.auth import sign_headers
 from sync.protocol import RowEnvelope
 from sync.server import service
@@ -225,7 +226,7 @@ def open_journal(path: Path, kiosk_id: str) -> Journal:
     return journal
 
 
-def append_rows(journal: Journal, clock: FakeClock, n: int, kind: str = "purchase.created") -> None:
+def append_rows(journal: Journal, clock: Clock, n: int, kind: str = "purchase.created") -> None:
     def do(s: Session) -> None:
         for i in range(n):
             store.append(s, journal.kiosk_id, f"T{uuid.uuid4().hex[:12]}", kind, {"amount_fen": 100 + i}, clock.now())

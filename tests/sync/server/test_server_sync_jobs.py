@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from sync_fault_proxy import FaultProxy
 from sync_server_harness import (
     FakeClock,
@@ -24,6 +25,7 @@ from sync_server_harness import (
     unsent,
 )
 
+from kiosk.clock import SystemClock
 from kiosk.journal import Journal
 from sync.cache import DownloadCache
 from sync.client import HttpServer
@@ -187,3 +189,39 @@ def test_scheduled_jobs_drain_what_the_kiosk_sells_through_a_flapping_link(kiosk
     assert unsent(kiosk.journal) == 0
     assert server_chain(kiosk.live.sf, kiosk.kiosk_id) == journal_chain(kiosk.journal)
     assert len(journal_chain(kiosk.journal)) == 60
+
+
+def test_thirty_days_offline_on_the_kiosk_s_real_clock(live: LiveServer, tmp_path: Path) -> None:
+    """time-machine moves the wall clock (kiosk and server alike) 30 days on while the link is
+    down: the technician sees the alert, and when the link is back the queue drains."""
+    k = live.new_kiosk()
+    k.close()
+    proxy = FaultProxy(live.port, default="refuse")
+    journal = open_journal(tmp_path / "journal.db", k.kiosk_id)
+    cache = DownloadCache(tmp_path / "cache.db")
+    http = HttpServer(proxy.url, k.kiosk_id, k.key, timeout_s=2, keepalive=False)
+    clock = SystemClock()
+    client = SyncClient(journal, http, clock, cache, live.state.signer.public_key_hex, settings=FAST,
+                        rnd=random.Random(3))
+    try:
+        with time_machine.travel(datetime(2026, 12, 1, 1, 0, tzinfo=UTC), tick=True) as traveller:
+            for _day in range(30):
+                append_rows(journal, clock, 5)
+                client.upload_job()
+                traveller.shift(timedelta(days=1))
+            assert client.online is False and unsent(journal) == 150
+            alert = client.sync_alert()
+            assert alert is not None and alert.age > timedelta(days=29) and alert.unsent_rows == 150
+            proxy.default = "pass"
+            deadline = time.monotonic() + 20
+            while unsent(journal) and time.monotonic() < deadline:
+                client.upload_job()
+                time.sleep(0.02)
+            assert client.online is True and client.sync_alert() is None
+        assert server_chain(live.sf, k.kiosk_id) == journal_chain(journal)
+        assert service.alerts(live.sf, kiosk_id=k.kiosk_id) == []
+    finally:
+        http.close()
+        cache.close()
+        journal.close()
+        proxy.close()
