@@ -51,6 +51,7 @@ def walk_all(win: KioskWindow, rig: DemoRig, visit: Callable[[str], None]) -> li
     wait_until(lambda: rig.acceptor is not None, what="acceptor")
     at("attract")
     rig.cards.pull()
+    rig.cards.meter_load("ic")  # a purchase of an earlier walk reached the meter
     wait_until(lambda: not win.ks.card_present, what="card out")
     win.start_purchase()
     at("insert")

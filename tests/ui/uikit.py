@@ -16,14 +16,15 @@ __all__ = ["press", "text", "wait_screen", "wait_until", "rows", "Heartbeat", "b
 
 
 def press(win: KioskWindow, name: str) -> None:
-    b = win.findChild(QPushButton, name)
+    """Press a button of the current screen, or of the header/footer."""
+    b = win.current.findChild(QPushButton, name) or win.findChild(QPushButton, name)
     assert b is not None, name
     assert b.isVisible() and b.isEnabled(), f"{name} not pressable on {win.current.name}"
     QTest.mouseClick(b, Qt.MouseButton.LeftButton)
 
 
 def text(win: KioskWindow, name: str) -> str:
-    w = win.findChild(QLabel, name)
+    w = win.current.findChild(QLabel, name) or win.findChild(QLabel, name)
     assert w is not None, name
     return w.text()
 
