@@ -86,6 +86,7 @@ def screenshot_all(out: Path) -> int:
                         win.set_lang(lang)
                     if win.elder != elder:
                         win.set_elder(elder)
+                    QApplication.processEvents()  # let the layouts follow the new texts and sizes
                     suffix = f"{lang}{'_elder' if elder else ''}"
                     win.grab().save(str(out / f"{name}_{suffix}.png"))
                     written += 1

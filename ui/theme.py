@@ -74,7 +74,7 @@ def style_sheet(s: Sizes) -> str:
     for role in ("primary", "go", "danger", "staff", "selected", "header"):
         fg, bg = PAIRS[role]
         rules.append(f"QPushButton[role='{role}'] {{ color: {fg}; background: {bg}; }}")
-    rules.append("QPushButton[role='header'] { border: 3px solid #ffffff; }")
+    rules.append("QPushButton[role='header'] { border: 3px solid #ffffff; padding: 4px 4px; min-width: 80px; }")
     fg, bg = PAIRS["disabled"]
     rules.append(f"QPushButton:disabled {{ color: {fg}; background: {bg}; }}")
     rules.append(f"QProgressBar {{ min-height: 60px; font-size: {s.body}px; color: {PAIRS['body'][0]};"

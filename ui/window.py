@@ -121,7 +121,7 @@ class KioskWindow(QWidget):
 
     def render_chrome(self) -> None:
         self.lang_btn.setText("English" if self.langs.current == "zh_CN" else "中文")
-        self.elder_btn.setText(tr("Senior mode") + (" ✔" if self.elder else ""))
+        self.elder_btn.setText(tr("Senior") + (" ✔" if self.elder else ""))
         self.repeat_btn.setText(tr("Repeat"))
         self.volume_btn.setText(tr("Volume") + " " + "▮" * (self.speaker.volume_step + 1))
         self.home_btn.setText(tr("Back to start"))

@@ -19,314 +19,318 @@
         <translation>您已付款 %1 元，已记录在案，不会丢失。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="43" />
+        <location filename="../../ui/messages.py" line="47" />
         <source>The card was removed while it was being written</source>
         <translation>写卡过程中卡被拔出</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="44" />
+        <location filename="../../ui/messages.py" line="48" />
         <source>We cannot tell yet whether the gas reached your card.</source>
         <translation>暂时无法确定燃气是否已写入您的卡。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="46" />
+        <location filename="../../ui/messages.py" line="50" />
         <source>Insert the same card again: the kiosk will check it and finish.</source>
         <translation>请重新插入同一张卡，本机会核对并完成本次购气。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="47" />
+        <location filename="../../ui/messages.py" line="51" />
         <source>Insert the card again</source>
         <translation>重新插卡</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="48" />
-        <location filename="../../ui/messages.py" line="57" />
-        <location filename="../../ui/messages.py" line="72" />
-        <location filename="../../ui/messages.py" line="78" />
-        <location filename="../../ui/messages.py" line="100" />
-        <location filename="../../ui/messages.py" line="107" />
-        <location filename="../../ui/messages.py" line="121" />
-        <location filename="../../ui/messages.py" line="123" />
-        <location filename="../../ui/window.py" line="126" />
+        <location filename="../../ui/messages.py" line="45" />
+        <location filename="../../ui/messages.py" line="52" />
+        <location filename="../../ui/messages.py" line="61" />
+        <location filename="../../ui/messages.py" line="76" />
+        <location filename="../../ui/messages.py" line="82" />
+        <location filename="../../ui/messages.py" line="104" />
+        <location filename="../../ui/messages.py" line="111" />
+        <location filename="../../ui/messages.py" line="125" />
+        <location filename="../../ui/messages.py" line="127" />
+        <location filename="../../ui/window.py" line="128" />
         <source>Call staff</source>
         <translation>呼叫工作人员</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="50" />
+        <location filename="../../ui/messages.py" line="54" />
         <source>The card was removed</source>
         <translation>卡已被拔出</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="50" />
+        <location filename="../../ui/messages.py" line="54" />
         <source>The card left the reader before we finished.</source>
         <translation>操作完成前卡离开了读卡器。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="51" />
+        <location filename="../../ui/messages.py" line="55" />
         <source>Start again and leave the card in until you are told to take it.</source>
         <translation>请重新开始，听到提示前请不要拔卡。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="52" />
-        <location filename="../../ui/messages.py" line="99" />
-        <location filename="../../ui/messages.py" line="106" />
+        <location filename="../../ui/messages.py" line="56" />
+        <location filename="../../ui/messages.py" line="103" />
         <location filename="../../ui/messages.py" line="110" />
-        <location filename="../../ui/messages.py" line="113" />
-        <location filename="../../ui/messages.py" line="116" />
+        <location filename="../../ui/messages.py" line="114" />
+        <location filename="../../ui/messages.py" line="117" />
+        <location filename="../../ui/messages.py" line="120" />
         <source>Start again</source>
         <translation>重新开始</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="54" />
+        <location filename="../../ui/messages.py" line="58" />
         <source>This card is blocked</source>
         <translation>此卡已被冻结</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="55" />
+        <location filename="../../ui/messages.py" line="59" />
         <source>The gas company has blocked this card (for example reported lost).</source>
         <translation>燃气公司已冻结此卡（例如已挂失）。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="56" />
-        <location filename="../../ui/messages.py" line="71" />
+        <location filename="../../ui/messages.py" line="60" />
+        <location filename="../../ui/messages.py" line="75" />
         <source>Please take your card to the service counter.</source>
         <translation>请持卡到服务柜台办理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="57" />
-        <location filename="../../ui/messages.py" line="62" />
-        <location filename="../../ui/messages.py" line="72" />
-        <location filename="../../ui/messages.py" line="78" />
-        <location filename="../../ui/messages.py" line="83" />
+        <location filename="../../ui/messages.py" line="61" />
+        <location filename="../../ui/messages.py" line="66" />
+        <location filename="../../ui/messages.py" line="76" />
+        <location filename="../../ui/messages.py" line="82" />
+        <location filename="../../ui/messages.py" line="87" />
         <source>Take the card and finish</source>
         <translation>取卡并结束</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="59" />
+        <location filename="../../ui/messages.py" line="63" />
         <source>Your meter has not loaded the last purchase</source>
         <translation>燃气表尚未读入上次购买的气量</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="60" />
+        <location filename="../../ui/messages.py" line="64" />
         <source>The gas bought last time is still on the card, not in the meter.</source>
         <translation>上次购买的气量还在卡里，没有输入燃气表。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="61" />
+        <location filename="../../ui/messages.py" line="65" />
         <source>At home, insert the card into the gas meter first, then come back.</source>
         <translation>请先回家把卡插入燃气表，然后再来购气。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="64" />
+        <location filename="../../ui/messages.py" line="68" />
         <source>This card is not recognised</source>
         <translation>无法识别此卡</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="65" />
+        <location filename="../../ui/messages.py" line="69" />
         <source>It is not a gas card of this company, or it is inserted the wrong way.</source>
         <translation>这不是本公司的燃气卡，或者插反了。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="66" />
+        <location filename="../../ui/messages.py" line="70" />
         <source>Check the card and insert it the right way round, chip first.</source>
         <translation>请检查卡片，芯片朝前正确插入。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="67" />
+        <location filename="../../ui/messages.py" line="71" />
         <source>Try again</source>
         <translation>再试一次</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="69" />
+        <location filename="../../ui/messages.py" line="73" />
         <source>This card cannot be used here</source>
         <translation>此卡无法在本机使用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="70" />
+        <location filename="../../ui/messages.py" line="74" />
         <source>The card's data is damaged or the card is locked.</source>
         <translation>卡内数据损坏或卡已锁定。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="74" />
+        <location filename="../../ui/messages.py" line="78" />
         <source>The gas could not be written to your card</source>
         <translation>燃气未能写入您的卡</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="75" />
+        <location filename="../../ui/messages.py" line="79" />
         <source>The card refused the write. The card was not changed.</source>
         <translation>卡片拒绝写入，卡内数据没有改变。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="77" />
+        <location filename="../../ui/messages.py" line="81" />
         <source>Staff can finish this at the service counter.</source>
         <translation>工作人员可在服务柜台为您办理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="80" />
+        <location filename="../../ui/messages.py" line="84" />
         <source>The kiosk cannot sell more while offline</source>
         <translation>本机离线，暂时不能继续售气</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="81" />
+        <location filename="../../ui/messages.py" line="85" />
         <source>The connection to the gas company is down and today's offline limit is used up.</source>
         <translation>与燃气公司的网络已中断，今天的离线额度已用完。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="82" />
+        <location filename="../../ui/messages.py" line="86" />
         <source>Please try again later or go to the service counter.</source>
         <translation>请稍后再试，或到服务柜台办理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="85" />
+        <location filename="../../ui/messages.py" line="89" />
         <source>The receipt printer has no paper</source>
         <translation>凭条打印机缺纸</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="86" />
+        <location filename="../../ui/messages.py" line="90" />
         <source>You can still buy gas, but no paper receipt can be printed.</source>
         <translation>您仍然可以购气，但无法打印纸质凭条。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="87" />
+        <location filename="../../ui/messages.py" line="91" />
         <source>Continue without a paper receipt, or cancel.</source>
         <translation>可以不要纸质凭条继续，或者取消。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="88" />
+        <location filename="../../ui/messages.py" line="92" />
         <source>Continue without receipt</source>
         <translation>不要凭条，继续</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="88" />
-        <location filename="../../ui/screens/buy.py" line="242" />
-        <location filename="../../ui/screens/buy.py" line="272" />
+        <location filename="../../ui/messages.py" line="92" />
+        <location filename="../../ui/screens/buy.py" line="244" />
+        <location filename="../../ui/screens/buy.py" line="274" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="90" />
+        <location filename="../../ui/messages.py" line="94" />
         <source>The note was not accepted</source>
         <translation>纸币未被接收</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="91" />
+        <location filename="../../ui/messages.py" line="95" />
         <source>The note was given back to you.</source>
         <translation>纸币已退还给您。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="92" />
+        <location filename="../../ui/messages.py" line="96" />
         <source>Try another note, flat and face up.</source>
         <translation>请换一张纸币，平整、正面朝上放入。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="93" />
+        <location filename="../../ui/messages.py" line="97" />
         <source>Continue</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="95" />
+        <location filename="../../ui/messages.py" line="99" />
         <source>A note is stuck in the machine</source>
         <translation>有纸币卡在机器里</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="96" />
+        <location filename="../../ui/messages.py" line="100" />
         <source>The stuck note was not counted. Staff will take it out and settle it.</source>
         <translation>卡住的纸币没有计入金额，工作人员会取出并处理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="97" />
-        <location filename="../../ui/messages.py" line="104" />
+        <location filename="../../ui/messages.py" line="101" />
+        <location filename="../../ui/messages.py" line="108" />
         <source>You can buy gas for the money counted so far, or call staff.</source>
         <translation>您可以用已计入的金额购气，或呼叫工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="99" />
-        <location filename="../../ui/messages.py" line="106" />
+        <location filename="../../ui/messages.py" line="103" />
+        <location filename="../../ui/messages.py" line="110" />
         <source>Buy with the money counted</source>
         <translation>用已收金额购气</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="102" />
+        <location filename="../../ui/messages.py" line="106" />
         <source>The note acceptor stopped working</source>
         <translation>纸币器停止工作</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="103" />
+        <location filename="../../ui/messages.py" line="107" />
         <source>No more notes can be taken now.</source>
         <translation>现在不能再收纸币。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="109" />
+        <location filename="../../ui/messages.py" line="113" />
         <source>The payment did not go through</source>
         <translation>支付没有成功</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="109" />
+        <location filename="../../ui/messages.py" line="113" />
         <source>The payment was declined or timed out.</source>
         <translation>支付被拒绝或已超时。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="110" />
+        <location filename="../../ui/messages.py" line="114" />
         <source>Try again, or pay with cash.</source>
         <translation>请重试，或改用现金支付。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="112" />
+        <location filename="../../ui/messages.py" line="116" />
         <source>This amount cannot be bought</source>
         <translation>无法购买这个金额</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="112" />
+        <location filename="../../ui/messages.py" line="116" />
         <source>The amount is outside the allowed range.</source>
         <translation>金额超出了允许的范围。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="113" />
+        <location filename="../../ui/messages.py" line="117" />
         <source>Choose another amount.</source>
         <translation>请选择其他金额。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="115" />
+        <location filename="../../ui/messages.py" line="119" />
         <source>Please check the form</source>
         <translation>请检查填写内容</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="115" />
+        <location filename="../../ui/messages.py" line="119" />
         <source>A field of the repair request is not valid.</source>
         <translation>报修单中有一项填写不正确。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="116" />
+        <location filename="../../ui/messages.py" line="120" />
         <source>Correct it and send again.</source>
         <translation>请改正后重新提交。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="119" />
+        <location filename="../../ui/messages.py" line="43" />
+        <location filename="../../ui/messages.py" line="123" />
         <source>This kiosk is out of service</source>
         <translation>本机暂停服务</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="119" />
+        <location filename="../../ui/messages.py" line="43" />
+        <location filename="../../ui/messages.py" line="123" />
         <source>A part of the kiosk is not working.</source>
         <translation>本机部分设备出现故障。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="120" />
+        <location filename="../../ui/messages.py" line="44" />
+        <location filename="../../ui/messages.py" line="124" />
         <source>Please use the service counter. Staff have been told.</source>
         <translation>请到服务柜台办理，已通知工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="122" />
+        <location filename="../../ui/messages.py" line="126" />
         <source>Something went wrong</source>
         <translation>出现了问题</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="122" />
+        <location filename="../../ui/messages.py" line="126" />
         <source>The kiosk could not finish this step.</source>
         <translation>本机未能完成这一步。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="123" />
+        <location filename="../../ui/messages.py" line="127" />
         <source>Please call staff; they can help you.</source>
         <translation>请呼叫工作人员，他们会帮助您。</translation>
     </message>
@@ -336,57 +340,52 @@
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="120" />
-        <source>Gas self-service</source>
-        <translation>燃气自助服务</translation>
-    </message>
-    <message>
-        <location filename="../../ui/window.py" line="122" />
-        <source>Senior mode</source>
+        <location filename="../../ui/window.py" line="124" />
+        <source>Senior</source>
         <translation>长辈版</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="123" />
+        <location filename="../../ui/window.py" line="125" />
         <source>Repeat</source>
         <translation>重听</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="124" />
+        <location filename="../../ui/window.py" line="126" />
         <source>Volume</source>
         <translation>音量</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="125" />
+        <location filename="../../ui/window.py" line="127" />
         <source>Back to start</source>
         <translation>返回首页</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="176" />
+        <location filename="../../ui/window.py" line="177" />
         <source>Out of service: please use the counter (code %1)</source>
         <translation>暂停服务：请到柜台办理（代码 %1）</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="177" />
+        <location filename="../../ui/window.py" line="178" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="177" />
+        <location filename="../../ui/window.py" line="178" />
         <source>Offline: cash only, limits apply</source>
         <translation>离线：仅收现金，有限额</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="187" />
+        <location filename="../../ui/window.py" line="188" />
         <source>above %1 m³</source>
         <translation>%1 m³ 以上</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="188" />
+        <location filename="../../ui/window.py" line="189" />
         <source>Tier %1 (%2 a year): %3 yuan per m³</source>
         <translation>第%1档（每年 %2）：每立方米 %3 元</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="335" />
+        <location filename="../../ui/window.py" line="342" />
         <source>%1 yuan inserted.</source>
         <translation>已投入 %1 元。</translation>
     </message>
@@ -432,541 +431,541 @@
         <translation>请选择或输入</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="135" />
+        <location filename="../../ui/screens/buy.py" line="137" />
         <source>Type another amount</source>
         <translation>输入其他金额</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="141" />
+        <location filename="../../ui/screens/buy.py" line="143" />
         <source>The price is shown here, tier by tier.</source>
         <translation>这里按阶梯显示价格。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="143" />
+        <location filename="../../ui/screens/buy.py" line="145" />
         <source>You get %1 m³ of gas for %2 yuan.</source>
         <translation>%2 元可购买 %1 立方米燃气。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="148" />
+        <location filename="../../ui/screens/buy.py" line="150" />
         <source>%1 yuan left over is kept as credit on your account.</source>
         <translation>剩余 %1 元存入您的账户余额。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="151" />
+        <location filename="../../ui/screens/buy.py" line="153" />
         <source>Gas is sold by the tiered price. By money: you get the most gas the money buys; any few fen left over stay as credit on your account for next time.</source>
         <translation>燃气按阶梯价格销售。按金额购买时，您得到这笔钱能买到的最多气量；剩下的几分钱存入您的账户，下次使用。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="154" />
+        <location filename="../../ui/screens/buy.py" line="156" />
         <source>Next: pay</source>
         <translation>下一步：付款</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="158" />
+        <location filename="../../ui/screens/buy.py" line="160" />
         <source>Choose an amount of money or of gas, then touch Next.</source>
         <translation>请选择金额或气量，然后点下一步。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="181" />
+        <location filename="../../ui/screens/buy.py" line="183" />
         <source>How do you want to pay?</source>
         <translation>请选择付款方式</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="186" />
+        <location filename="../../ui/screens/buy.py" line="188" />
         <source>%1 m³ of gas: %2 yuan</source>
         <translation>%1 立方米燃气：%2 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="189" />
+        <location filename="../../ui/screens/buy.py" line="191" />
         <source>%1 yuan: %2 m³ of gas</source>
         <translation>%1 元：%2 立方米燃气</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="191" />
+        <location filename="../../ui/screens/buy.py" line="193" />
         <source>Cash (notes)</source>
         <translation>现金（纸币）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="192" />
+        <location filename="../../ui/screens/buy.py" line="194" />
         <source>Scan QR code (WeChat / Alipay)</source>
         <translation>扫码支付（微信 / 支付宝）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="196" />
+        <location filename="../../ui/screens/buy.py" line="198" />
         <source>QR payment needs the network; only cash is possible now.</source>
         <translation>扫码支付需要联网，现在只能用现金。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="197" />
+        <location filename="../../ui/screens/buy.py" line="199" />
         <source>Back: change the amount</source>
         <translation>返回：修改金额</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="200" />
+        <location filename="../../ui/screens/buy.py" line="202" />
         <source>Choose how to pay: cash, or scan the QR code.</source>
         <translation>请选择付款方式：现金，或扫码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="230" />
+        <location filename="../../ui/screens/buy.py" line="232" />
         <source>Insert your notes one at a time</source>
         <translation>请逐张放入纸币</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="231" />
+        <location filename="../../ui/screens/buy.py" line="233" />
         <source>Inserted: %1 yuan</source>
         <translation>已投入：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="234" />
+        <location filename="../../ui/screens/buy.py" line="236" />
         <source>Most you can insert: %1 yuan</source>
         <translation>最多可投入：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="236" />
+        <location filename="../../ui/screens/buy.py" line="238" />
         <source>Still to insert: %1 yuan</source>
         <translation>还需投入：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="237" />
+        <location filename="../../ui/screens/buy.py" line="239" />
         <source>Accepted notes: 5, 10, 20, 50, 100 yuan. No change is given.</source>
         <translation>接收 5、10、20、50、100 元纸币，不找零。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="239" />
+        <location filename="../../ui/screens/buy.py" line="241" />
         <source>Gas is written to your card for exactly the money inserted.</source>
         <translation>按您投入的金额把燃气写入卡中。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="240" />
+        <location filename="../../ui/screens/buy.py" line="242" />
         <source>I have finished inserting</source>
         <translation>投币完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="246" />
+        <location filename="../../ui/screens/buy.py" line="248" />
         <source>Insert your notes one at a time. Touch Finished when done.</source>
         <translation>请逐张放入纸币，放完后点投币完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="266" />
+        <location filename="../../ui/screens/buy.py" line="268" />
         <source>Scan with WeChat or Alipay</source>
         <translation>请用微信或支付宝扫码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="270" />
+        <location filename="../../ui/screens/buy.py" line="272" />
         <source>Amount to pay: %1 yuan</source>
         <translation>应付金额：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="275" />
+        <location filename="../../ui/screens/buy.py" line="277" />
         <source>Scan the code with your phone to pay.</source>
         <translation>请用手机扫码付款。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="301" />
+        <location filename="../../ui/screens/buy.py" line="303" />
         <source>Do not remove the card</source>
         <translation>请勿拔卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="303" />
+        <location filename="../../ui/screens/buy.py" line="305" />
         <source>Payment recorded</source>
         <translation>付款已记录</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="303" />
+        <location filename="../../ui/screens/buy.py" line="305" />
         <source>Writing the gas to your card</source>
         <translation>正在把燃气写入您的卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="304" />
+        <location filename="../../ui/screens/buy.py" line="306" />
         <source>Printing your receipt</source>
         <translation>正在打印凭条</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="304" />
+        <location filename="../../ui/screens/buy.py" line="306" />
         <source>Finished</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="307" />
+        <location filename="../../ui/screens/buy.py" line="309" />
         <source>Writing to your card. Do not remove the card.</source>
         <translation>正在写卡，请勿拔卡。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="346" />
+        <location filename="../../ui/screens/buy.py" line="348" />
         <source>Done. Please take your card</source>
         <translation>购气完成，请取回您的卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="349" />
+        <location filename="../../ui/screens/buy.py" line="351" />
         <source>Gas written to your card: %1 m³</source>
         <translation>已写入卡中：%1 立方米</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="350" />
+        <location filename="../../ui/screens/buy.py" line="352" />
         <source>Paid: %1 yuan</source>
         <translation>已付：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="352" />
+        <location filename="../../ui/screens/buy.py" line="354" />
         <source>Kept as account credit: %1 yuan</source>
         <translation>存入账户余额：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="353" />
+        <location filename="../../ui/screens/buy.py" line="355" />
         <source>Receipt printed below the screen.</source>
         <translation>凭条已在屏幕下方打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="354" />
+        <location filename="../../ui/screens/buy.py" line="356" />
         <source>No paper receipt. Staff can reprint it; number %1.</source>
         <translation>没有纸质凭条，工作人员可以补打，编号 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="355" />
+        <location filename="../../ui/screens/buy.py" line="357" />
         <source>Insert the card into your meter at home to load the gas.</source>
         <translation>回家后把卡插入燃气表即可充气。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="357" />
+        <location filename="../../ui/screens/buy.py" line="359" />
         <source>How was it? (you may skip)</source>
         <translation>您对本次服务满意吗？（可跳过）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="357" />
+        <location filename="../../ui/screens/buy.py" line="359" />
         <source>Thank you!</source>
         <translation>谢谢您！</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="358" />
+        <location filename="../../ui/screens/buy.py" line="360" />
         <source>Very bad</source>
         <translation>很差</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="358" />
+        <location filename="../../ui/screens/buy.py" line="360" />
         <source>Bad</source>
         <translation>较差</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="358" />
+        <location filename="../../ui/screens/buy.py" line="360" />
         <source>OK</source>
         <translation>一般</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="358" />
+        <location filename="../../ui/screens/buy.py" line="360" />
         <source>Good</source>
         <translation>满意</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="358" />
+        <location filename="../../ui/screens/buy.py" line="360" />
         <source>Very good</source>
         <translation>很满意</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="363" />
+        <location filename="../../ui/screens/buy.py" line="365" />
         <source>Skip and finish</source>
         <translation>跳过并结束</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="363" />
-        <location filename="../../ui/screens/service.py" line="194" />
+        <location filename="../../ui/screens/buy.py" line="365" />
+        <location filename="../../ui/screens/service.py" line="196" />
         <source>Finish</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="366" />
+        <location filename="../../ui/screens/buy.py" line="368" />
         <source>Done. Please take your card and your receipt.</source>
         <translation>购气完成，请取回您的卡和凭条。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="16" />
+        <location filename="../../ui/screens/service.py" line="19" />
         <source>I smell gas</source>
         <translation>闻到燃气味</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="16" />
+        <location filename="../../ui/screens/service.py" line="19" />
         <source>Gas is leaking</source>
         <translation>燃气泄漏</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="16" />
+        <location filename="../../ui/screens/service.py" line="19" />
         <source>No gas</source>
         <translation>没有气</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="17" />
+        <location filename="../../ui/screens/service.py" line="20" />
         <source>Meter problem</source>
         <translation>燃气表故障</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="17" />
+        <location filename="../../ui/screens/service.py" line="20" />
         <source>Valve problem</source>
         <translation>阀门故障</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="18" />
+        <location filename="../../ui/screens/service.py" line="21" />
         <source>Weak flame</source>
         <translation>火力小</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="18" />
+        <location filename="../../ui/screens/service.py" line="21" />
         <source>Card problem</source>
         <translation>卡片问题</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="18" />
+        <location filename="../../ui/screens/service.py" line="21" />
         <source>Something else</source>
         <translation>其他问题</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="22" />
+        <location filename="../../ui/screens/service.py" line="25" />
         <source>Morning</source>
         <translation>上午</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="22" />
+        <location filename="../../ui/screens/service.py" line="25" />
         <source>Afternoon</source>
         <translation>下午</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="22" />
+        <location filename="../../ui/screens/service.py" line="25" />
         <source>Evening</source>
         <translation>晚上</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="23" />
+        <location filename="../../ui/screens/service.py" line="26" />
         <source>Any time</source>
         <translation>任何时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="48" />
+        <location filename="../../ui/screens/service.py" line="51" />
         <source>What is the problem?</source>
         <translation>遇到了什么问题？</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="53" />
+        <location filename="../../ui/screens/service.py" line="56" />
         <source>Choose the problem. If you smell gas, touch the red button.</source>
         <translation>请选择问题。如果闻到燃气味，请点红色按钮。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="69" />
+        <location filename="../../ui/screens/service.py" line="72" />
         <source>Gas smell or leak: act now</source>
         <translation>燃气异味或泄漏：请立即行动</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="70" />
+        <location filename="../../ui/screens/service.py" line="73" />
         <source>Emergency hotline %1 (24 hours, free)</source>
         <translation>抢修热线 %1（24小时，免费）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="72" />
+        <location filename="../../ui/screens/service.py" line="75" />
         <source>1. Do not switch lights or appliances on or off. No fire, no smoking.</source>
         <translation>1. 不要开关电灯和电器，不要动火，不要吸烟。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="73" />
+        <location filename="../../ui/screens/service.py" line="76" />
         <source>2. Open doors and windows.</source>
         <translation>2. 打开门窗通风。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="74" />
+        <location filename="../../ui/screens/service.py" line="77" />
         <source>3. Close the gas valve in front of the meter, if you can reach it safely.</source>
         <translation>3. 如能安全靠近，关闭燃气表前的阀门。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="75" />
+        <location filename="../../ui/screens/service.py" line="78" />
         <source>4. Leave the home. Call the hotline from outside, not from inside.</source>
         <translation>4. 离开房间，到室外再拨打抢修热线，不要在室内打电话。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="76" />
+        <location filename="../../ui/screens/service.py" line="79" />
         <source>5. Wait outside for the repair team.</source>
         <translation>5. 在室外等待抢修人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="80" />
+        <location filename="../../ui/screens/service.py" line="83" />
         <source>Gas smell or leak. Do not switch anything. Open the windows, leave, and call %1 from outside.</source>
         <translation>燃气异味或泄漏。不要开关任何电器，打开窗户，离开房间，到室外拨打 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="138" />
+        <location filename="../../ui/screens/service.py" line="140" />
         <source>Please enter a phone number we can call (for example 13812345678).</source>
         <translation>请输入可以联系到您的电话号码（例如 13812345678）。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="145" />
+        <location filename="../../ui/screens/service.py" line="147" />
         <source>Repair: %1</source>
         <translation>报修：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="146" />
+        <location filename="../../ui/screens/service.py" line="148" />
         <source>Your phone number:</source>
         <translation>您的电话号码：</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="150" />
+        <location filename="../../ui/screens/service.py" line="152" />
         <source>When may the technician come?</source>
         <translation>维修人员什么时间上门？</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="156" />
+        <location filename="../../ui/screens/service.py" line="158" />
         <source>Description (optional):</source>
         <translation>问题描述（可不填）：</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="161" />
+        <location filename="../../ui/screens/service.py" line="163" />
         <source>Send the repair request</source>
         <translation>提交报修</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="164" />
+        <location filename="../../ui/screens/service.py" line="166" />
         <source>Enter your phone number and choose a time, then touch Send.</source>
         <translation>请输入电话号码并选择时间，然后点提交报修。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="193" />
+        <location filename="../../ui/screens/service.py" line="195" />
         <source>Your repair request is registered</source>
         <translation>您的报修已登记</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="199" />
+        <location filename="../../ui/screens/service.py" line="201" />
         <source>Ticket number (also on the printed slip): %1</source>
         <translation>报修单号（已打印在纸条上）：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="200" />
+        <location filename="../../ui/screens/service.py" line="202" />
         <source>We will call %1.</source>
         <translation>我们会致电 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="201" />
+        <location filename="../../ui/screens/service.py" line="203" />
         <source>Time: %1</source>
         <translation>时间：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="203" />
+        <location filename="../../ui/screens/service.py" line="205" />
         <source>The kiosk is offline: the request is saved and will be sent automatically.</source>
         <translation>本机现在离线：报修已保存，联网后自动发送。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="207" />
+        <location filename="../../ui/screens/service.py" line="209" />
         <source>Your repair request is registered. Keep the ticket number.</source>
         <translation>您的报修已登记，请保留报修单号。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="224" />
+        <location filename="../../ui/screens/service.py" line="240" />
         <location filename="../../ui/screens/start.py" line="49" />
         <source>Notices</source>
         <translation>公告</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="227" />
+        <location filename="../../ui/screens/service.py" line="242" />
         <source>No notices at the moment.</source>
         <translation>目前没有公告。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="229" />
+        <location filename="../../ui/screens/service.py" line="244" />
         <source>As of %1</source>
         <translation>数据时间 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="229" />
+        <location filename="../../ui/screens/service.py" line="244" />
         <location filename="../../ui/screens/start.py" line="199" />
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="232" />
+        <location filename="../../ui/screens/service.py" line="247" />
         <source>Notices from the gas company.</source>
         <translation>燃气公司公告。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="257" />
+        <location filename="../../ui/screens/service.py" line="272" />
         <location filename="../../ui/screens/start.py" line="50" />
         <source>Common questions</source>
         <translation>常见问题</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="258" />
+        <location filename="../../ui/screens/service.py" line="273" />
         <source>Fees</source>
         <translation>费用</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="258" />
+        <location filename="../../ui/screens/service.py" line="273" />
         <source>Tier prices</source>
         <translation>阶梯气价</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="258" />
+        <location filename="../../ui/screens/service.py" line="273" />
         <source>Ways to pay</source>
         <translation>付款方式</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="259" />
+        <location filename="../../ui/screens/service.py" line="274" />
         <source>Gas safety</source>
         <translation>用气安全</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="266" />
+        <location filename="../../ui/screens/service.py" line="281" />
         <source>The kiosk charges no fee. You pay only for the gas, at the tariff price.</source>
         <translation>本机不收手续费，您只按气价支付燃气费。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="268" />
+        <location filename="../../ui/screens/service.py" line="283" />
         <source>Cash notes work at any time. QR payment (WeChat, Alipay) works when the kiosk is online. No change is given: money left over stays as account credit.</source>
         <translation>现金纸币随时可用。扫码支付（微信、支付宝）需要本机在线。不找零：剩余金额存入账户余额。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="270" />
+        <location filename="../../ui/screens/service.py" line="285" />
         <source>If you smell gas: no switches, no fire, open the windows, leave, call the hotline %1 from outside.</source>
         <translation>闻到燃气味：不开关电器，不动火，打开窗户，离开房间，到室外拨打抢修热线 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="276" />
+        <location filename="../../ui/screens/service.py" line="291" />
         <source>Common questions. Touch a topic.</source>
         <translation>常见问题，请点选一个题目。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="295" />
+        <location filename="../../ui/screens/service.py" line="310" />
         <source>Staff are coming to help you</source>
         <translation>工作人员马上过来帮助您</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="296" />
+        <location filename="../../ui/screens/service.py" line="311" />
         <source>Please wait here. Call number %1.</source>
         <translation>请在这里稍候。呼叫编号 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="297" />
+        <location filename="../../ui/screens/service.py" line="312" />
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="300" />
+        <location filename="../../ui/screens/service.py" line="315" />
         <source>Staff are coming to help you. Please wait here.</source>
         <translation>工作人员马上过来帮助您，请在这里稍候。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="348" />
+        <location filename="../../ui/screens/service.py" line="363" />
         <source>Code for staff: %1</source>
         <translation>故障代码（供工作人员）：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="377" />
+        <location filename="../../ui/screens/service.py" line="392" />
         <source>Do you need more time?</source>
         <translation>您还需要更多时间吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="378" />
+        <location filename="../../ui/screens/service.py" line="393" />
         <source>Back to the start in %1 seconds</source>
         <translation>%1 秒后返回首页</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="379" />
+        <location filename="../../ui/screens/service.py" line="394" />
         <source>Yes, more time</source>
         <translation>需要，继续操作</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="382" />
+        <location filename="../../ui/screens/service.py" line="397" />
         <source>Do you need more time? Touch the green button.</source>
         <translation>您还需要更多时间吗？请点绿色按钮。</translation>
     </message>
