@@ -72,6 +72,7 @@ def build_demo(var_dir: Path, engine: str = "speechd"):  # type: ignore[no-untyp
 
 def screenshot_all(out: Path) -> int:
     from .walk import walk_all
+    from .window import KioskWindow
 
     out.mkdir(parents=True, exist_ok=True)
     written = 0
@@ -80,7 +81,7 @@ def screenshot_all(out: Path) -> int:
             rig, ks, win = build_demo(Path(d), engine="mock")
             win.show()
             try:
-                def visit(name: str, lang: str = lang, elder: bool = elder) -> None:
+                def visit(name: str, lang: str = lang, elder: bool = elder, win: KioskWindow = win) -> None:
                     nonlocal written
                     if win.langs.current != lang:
                         win.set_lang(lang)

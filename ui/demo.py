@@ -113,6 +113,23 @@ class DemoCards:
         self.cards[name].meter_load()
 
 
+class ReaderCards:
+    """The real card readers (devices/card over pyscard and pcscd) as the UI's CardSource:
+    one session per insertion (CardReaders.current_session). Both calls run on the card
+    worker; the session's own calls run on the reader's worker thread."""
+
+    def __init__(self, readers: Any) -> None:
+        self.readers = readers
+
+    def present(self) -> bool:
+        reader = self.readers.card_reader()
+        return bool(self.readers.status([reader])[0].present)
+
+    def session(self) -> CardSession:
+        session: CardSession = self.readers.current_session()
+        return session
+
+
 class DemoAccounts:
     """Account data and notices from the sync client's download cache (sync/cache.py)."""
 
@@ -163,6 +180,7 @@ class DemoRig:
     dir: Path
     clock: Clock = field(default_factory=SystemClock)
     online: bool = True
+    card_source: Any = None  # e.g. ReaderCards(CardReaders()); default: the demo card fakes
 
     def __post_init__(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -180,7 +198,7 @@ class DemoRig:
             printer=self.printer, tariffs=[parse_tariff(TARIFF)],
             is_blocked=self.accounts.is_blocked, is_online=lambda: self.online))
         self.acceptor: BillAcceptor | None = None
-        self.devices = Devices(cards=self.cards, open_acceptor=self._open_acceptor,
+        self.devices = Devices(cards=self.card_source or self.cards, open_acceptor=self._open_acceptor,
                                payments={"qr": self.payment}, accounts=self.accounts,
                                is_online=lambda: self.online, print_lines=self._print_lines)
 
@@ -267,4 +285,4 @@ class ControlWindow(QWidget):
                            f"stacked: {self.rig.cash_sim.stacked_notes()}")
 
 
-__all__ = ["DemoRig", "ControlWindow", "DemoCards", "LOW_BATTERY", "CardTech"]
+__all__ = ["LOW_BATTERY", "CardTech", "ControlWindow", "DemoCards", "DemoRig"]

@@ -31,7 +31,7 @@ class _Bridge(QObject):
     def _run(self, thunk: Callable[[], None]) -> None:
         try:
             thunk()
-        except Exception:  # noqa: BLE001 - a UI callback bug must not kill the event loop
+        except Exception:
             logger.exception("UI callback failed")
 
 
@@ -140,4 +140,4 @@ def stop_all(workers: dict[str, Worker]) -> None:
         w.stop()
 
 
-__all__ = ["Op", "Worker", "bridge", "on_gui", "run_op", "stop_all", "Any"]
+__all__ = ["Any", "Op", "Worker", "bridge", "on_gui", "run_op", "stop_all"]

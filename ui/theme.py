@@ -60,15 +60,15 @@ def style_sheet(s: Sizes) -> str:
         f"QLabel[role='big'] {{ font-size: {s.big}px; font-weight: bold; }}",
         f"QLabel[role='muted'] {{ color: {PAIRS['muted'][0]}; }}",
         f"QLabel[role='error'] {{ color: {PAIRS['error'][0]}; font-weight: bold; }}",
-        f"QLabel[role='warn'] {{ color: {PAIRS['warn'][0]}; background: {PAIRS['warn'][1]};"
-        " padding: 16px; border-radius: 12px; }",
-        f"QLabel[role='panel'], QFrame[role='panel'] {{ color: {PAIRS['panel'][0]};"
-        f" background: {PAIRS['panel'][1]}; padding: 16px; border-radius: 12px; }}",
+        (f"QLabel[role='warn'] {{ color: {PAIRS['warn'][0]}; background: {PAIRS['warn'][1]};"
+         " padding: 16px; border-radius: 12px; }"),
+        (f"QLabel[role='panel'], QFrame[role='panel'] {{ color: {PAIRS['panel'][0]};"
+         f" background: {PAIRS['panel'][1]}; padding: 16px; border-radius: 12px; }}"),
         f"QWidget#header {{ background: {PAIRS['header'][1]}; }}",
         f"QWidget#header QLabel {{ color: {PAIRS['header'][0]}; background: {PAIRS['header'][1]}; }}",
-        f"QPushButton {{ min-height: {s.button}px; min-width: 120px; border-radius: 16px;"
-        f" padding: 8px 20px; color: {PAIRS['secondary'][0]}; background: {PAIRS['secondary'][1]};"
-        " border: 3px solid #1a1a1a; }",
+        (f"QPushButton {{ min-height: {s.button}px; min-width: 120px; border-radius: 16px;"
+         f" padding: 8px 20px; color: {PAIRS['secondary'][0]}; background: {PAIRS['secondary'][1]};"
+         " border: 3px solid #1a1a1a; }"),
         f"QPushButton[role='key'] {{ min-height: {s.keypad}px; font-size: {s.big}px; }}",
     ]
     for role in ("primary", "go", "danger", "staff", "selected", "header"):

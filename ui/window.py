@@ -31,7 +31,7 @@ from .screens.service import (
 from .screens.start import AccountScreen, AttractScreen, InsertScreen, ReadingScreen
 from .theme import ELDER, NORMAL, style_sheet
 from .voice import Speaker
-from .widgets import Screen, button, label, row
+from .widgets import Screen, button, row
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ class KioskWindow(QWidget):
         return "\n".join(lines)
 
     # --- idle -----------------------------------------------------------------------------------
-    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
         if ev.type() in TOUCH and self.current.name != "idle":
             self.restart_idle()
         return False
@@ -480,4 +480,4 @@ class KioskWindow(QWidget):
         self.go("repair_done")
 
 
-__all__ = ["KioskWindow", "KioskError", "PaperOut"]
+__all__ = ["KioskError", "KioskWindow", "PaperOut"]

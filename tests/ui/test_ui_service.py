@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QFontInfo
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
-from tests.ui.uikit import buy_until_screen, pump, press, rows, text, wait_screen, wait_until
+from tests.ui.uikit import buy_until_screen, press, pump, rows, text, wait_screen, wait_until
 
 
 def test_repair_request_journalled_numbered_printed(kiosk) -> None:  # type: ignore[no-untyped-def]

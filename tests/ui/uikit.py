@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from ui.walk import wait_screen, wait_until
 from ui.window import KioskWindow
 
-__all__ = ["press", "text", "wait_screen", "wait_until", "rows", "Heartbeat", "buy_until_screen"]
+__all__ = ["Heartbeat", "buy_until_screen", "press", "rows", "text", "wait_screen", "wait_until"]
 
 
 def press(win: KioskWindow, name: str) -> None:

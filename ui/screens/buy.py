@@ -368,4 +368,4 @@ class DoneScreen(Screen):
         return tr("Done. Please take your card and your receipt.")
 
 
-__all__ = ["AmountScreen", "PayScreen", "CashScreen", "QrScreen", "WritingScreen", "DoneScreen", "Qt"]
+__all__ = ["AmountScreen", "CashScreen", "DoneScreen", "PayScreen", "QrScreen", "Qt", "WritingScreen"]
