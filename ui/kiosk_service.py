@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.card import CardSnapshot
-from kiosk.errors import CardAbsent, CardError, KioskError
+from kiosk.errors import CardAbsent, CardError, KioskError, WrongCard
 from kiosk.help import HelpCall, HelpDesk
 from kiosk.ports import CardSession, CashAcceptor, ElectronicPayment, PaymentMethod
 from kiosk.pricing import Quote
@@ -272,6 +272,20 @@ class PurchaseSession:
             ok(v)
 
         self._run("card", job, done, err)
+
+    def reattach(self, ok: Callable[[None], None], err: Err) -> None:
+        """The card came back during payment: it must be the same card; take its new session
+        (a reader gives one session per insertion)."""
+        assert self.view is not None
+        serial = self.view.snapshot.serial
+
+        def job() -> None:
+            card = self.ks.devices.cards.session()
+            if card.read().serial != serial:
+                raise WrongCard("another card was inserted", serial=serial)
+            self.card = card
+
+        self._run("card", job, ok, err)
 
     # --- 2. price ---------------------------------------------------------------------------------
     def price(self, mode: str, value: int, ok: Callable[[Quote], None], err: Err) -> None:

@@ -273,6 +273,12 @@ class KioskWindow(QWidget):
 
     def card_changed(self, present: bool) -> None:
         name = self.current.name
+        cash = self.screens["cash"]
+        assert isinstance(cash, CashScreen)
+        if name == "cash" and self.session is not None and (cash.card_missing or (
+                not present and self.session.paid_fen > 0)):
+            self.card_left_during_payment(present)
+            return
         if present:
             if name in ("attract", "insert") or (name == "error" and self._error_waits_card()):
                 if self.session is None or name == "error":
@@ -287,6 +293,31 @@ class KioskWindow(QWidget):
             self.show_error(CardAbsent("card removed"), "read", 0)
         elif name == "done":
             pass  # the card was taken: the resident may still rate, the timeout goes home
+
+    def card_left_during_payment(self, present: bool) -> None:
+        """Money is in and the card went away: hold the payment until the same card is back."""
+        s = self.session
+        cash = self.screens["cash"]
+        assert isinstance(cash, CashScreen) and s is not None
+        if not present:
+            cash.card_missing, cash.wrong_card = True, False
+            cash.render()
+            self.speak(tr("Your card was removed. Put it back in to get your gas."))
+            return
+
+        def back(_: None) -> None:
+            cash.card_missing = cash.wrong_card = False
+            cash.render()
+            self.speak(cash.prompt())
+            if s.mode == "amount" and s.quote is not None and s.paid_fen >= s.quote.paid_fen:
+                self.finish_cash()
+
+        def wrong(exc: Exception) -> None:
+            cash.wrong_card = True
+            cash.render()
+            self.speak(tr("This is another card. Put back the card you started with."))
+
+        s.reattach(back, wrong)
 
     def _error_waits_card(self) -> bool:
         sc = self.screens["error"]
@@ -336,6 +367,8 @@ class KioskWindow(QWidget):
         assert isinstance(cash, CashScreen)
         cash.set_total(total, maximum)
         s = self.session
+        if cash.card_missing:
+            return  # finished when the card is back
         if s is not None and s.mode == "amount" and s.quote is not None and total >= s.quote.paid_fen:
             self.finish_cash()
         elif total:

@@ -199,8 +199,8 @@
     </message>
     <message>
         <location filename="../../ui/messages.py" line="92" />
-        <location filename="../../ui/screens/buy.py" line="244" />
-        <location filename="../../ui/screens/buy.py" line="274" />
+        <location filename="../../ui/screens/buy.py" line="251" />
+        <location filename="../../ui/screens/buy.py" line="281" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -385,7 +385,19 @@
         <translation>第%1档（每年 %2）：每立方米 %3 元</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="342" />
+        <location filename="../../ui/window.py" line="305" />
+        <location filename="../../ui/screens/buy.py" line="248" />
+        <source>Your card was removed. Put it back in to get your gas.</source>
+        <translation>您的卡已被拔出，请重新插入才能写入燃气。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/window.py" line="318" />
+        <location filename="../../ui/screens/buy.py" line="247" />
+        <source>This is another card. Put back the card you started with.</source>
+        <translation>这是另一张卡，请插回您开始时使用的那张卡。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/window.py" line="375" />
         <source>%1 yuan inserted.</source>
         <translation>已投入 %1 元。</translation>
     </message>
@@ -506,173 +518,173 @@
         <translation>请选择付款方式：现金，或扫码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="232" />
+        <location filename="../../ui/screens/buy.py" line="236" />
         <source>Insert your notes one at a time</source>
         <translation>请逐张放入纸币</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="233" />
+        <location filename="../../ui/screens/buy.py" line="237" />
         <source>Inserted: %1 yuan</source>
         <translation>已投入：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="236" />
+        <location filename="../../ui/screens/buy.py" line="240" />
         <source>Most you can insert: %1 yuan</source>
         <translation>最多可投入：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="238" />
+        <location filename="../../ui/screens/buy.py" line="242" />
         <source>Still to insert: %1 yuan</source>
         <translation>还需投入：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="239" />
+        <location filename="../../ui/screens/buy.py" line="243" />
         <source>Accepted notes: 5, 10, 20, 50, 100 yuan. No change is given.</source>
         <translation>接收 5、10、20、50、100 元纸币，不找零。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="241" />
+        <location filename="../../ui/screens/buy.py" line="245" />
         <source>Gas is written to your card for exactly the money inserted.</source>
         <translation>按您投入的金额把燃气写入卡中。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="242" />
+        <location filename="../../ui/screens/buy.py" line="249" />
         <source>I have finished inserting</source>
         <translation>投币完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="248" />
+        <location filename="../../ui/screens/buy.py" line="255" />
         <source>Insert your notes one at a time. Touch Finished when done.</source>
         <translation>请逐张放入纸币，放完后点投币完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="268" />
+        <location filename="../../ui/screens/buy.py" line="275" />
         <source>Scan with WeChat or Alipay</source>
         <translation>请用微信或支付宝扫码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="272" />
+        <location filename="../../ui/screens/buy.py" line="279" />
         <source>Amount to pay: %1 yuan</source>
         <translation>应付金额：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="277" />
+        <location filename="../../ui/screens/buy.py" line="284" />
         <source>Scan the code with your phone to pay.</source>
         <translation>请用手机扫码付款。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="303" />
+        <location filename="../../ui/screens/buy.py" line="310" />
         <source>Do not remove the card</source>
         <translation>请勿拔卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="305" />
+        <location filename="../../ui/screens/buy.py" line="312" />
         <source>Payment recorded</source>
         <translation>付款已记录</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="305" />
+        <location filename="../../ui/screens/buy.py" line="312" />
         <source>Writing the gas to your card</source>
         <translation>正在把燃气写入您的卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="306" />
+        <location filename="../../ui/screens/buy.py" line="313" />
         <source>Printing your receipt</source>
         <translation>正在打印凭条</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="306" />
+        <location filename="../../ui/screens/buy.py" line="313" />
         <source>Finished</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="309" />
+        <location filename="../../ui/screens/buy.py" line="316" />
         <source>Writing to your card. Do not remove the card.</source>
         <translation>正在写卡，请勿拔卡。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="348" />
+        <location filename="../../ui/screens/buy.py" line="355" />
         <source>Done. Please take your card</source>
         <translation>购气完成，请取回您的卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="351" />
+        <location filename="../../ui/screens/buy.py" line="358" />
         <source>Gas written to your card: %1 m³</source>
         <translation>已写入卡中：%1 立方米</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="352" />
+        <location filename="../../ui/screens/buy.py" line="359" />
         <source>Paid: %1 yuan</source>
         <translation>已付：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="354" />
+        <location filename="../../ui/screens/buy.py" line="361" />
         <source>Kept as account credit: %1 yuan</source>
         <translation>存入账户余额：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="355" />
+        <location filename="../../ui/screens/buy.py" line="362" />
         <source>Receipt printed below the screen.</source>
         <translation>凭条已在屏幕下方打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="356" />
+        <location filename="../../ui/screens/buy.py" line="363" />
         <source>No paper receipt. Staff can reprint it; number %1.</source>
         <translation>没有纸质凭条，工作人员可以补打，编号 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="357" />
+        <location filename="../../ui/screens/buy.py" line="364" />
         <source>Insert the card into your meter at home to load the gas.</source>
         <translation>回家后把卡插入燃气表即可充气。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="359" />
+        <location filename="../../ui/screens/buy.py" line="366" />
         <source>How was it? (you may skip)</source>
         <translation>您对本次服务满意吗？（可跳过）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="359" />
+        <location filename="../../ui/screens/buy.py" line="366" />
         <source>Thank you!</source>
         <translation>谢谢您！</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="360" />
+        <location filename="../../ui/screens/buy.py" line="367" />
         <source>Very bad</source>
         <translation>很差</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="360" />
+        <location filename="../../ui/screens/buy.py" line="367" />
         <source>Bad</source>
         <translation>较差</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="360" />
+        <location filename="../../ui/screens/buy.py" line="367" />
         <source>OK</source>
         <translation>一般</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="360" />
+        <location filename="../../ui/screens/buy.py" line="367" />
         <source>Good</source>
         <translation>满意</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="360" />
+        <location filename="../../ui/screens/buy.py" line="367" />
         <source>Very good</source>
         <translation>很满意</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="365" />
+        <location filename="../../ui/screens/buy.py" line="372" />
         <source>Skip and finish</source>
         <translation>跳过并结束</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="365" />
+        <location filename="../../ui/screens/buy.py" line="372" />
         <location filename="../../ui/screens/service.py" line="196" />
         <source>Finish</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="368" />
+        <location filename="../../ui/screens/buy.py" line="375" />
         <source>Done. Please take your card and your receipt.</source>
         <translation>购气完成，请取回您的卡和凭条。</translation>
     </message>

@@ -153,3 +153,28 @@ def test_out_of_service_when_the_acceptor_does_not_answer(qtbot, tmp_path) -> No
         assert "out of service" in text(win, "error_title")
     finally:
         rig.close(ks)
+
+
+def test_card_pulled_while_paying_cash_waits_for_the_same_card(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    win.set_lang("en")
+    buy_until_screen(kiosk, "ic", "amount", 1)  # 100 yuan
+    press(win, "pay_cash")
+    wait_screen(win, "cash")
+    wait_until(lambda: win.session._cash_polling)
+    rig.cash_sim.insert_note(5000)
+    wait_until(lambda: win.session.paid_fen == 5000)
+    rig.cards.pull()
+    wait_until(lambda: win.screens["cash"].card_missing, what="card missing")  # type: ignore[attr-defined]
+    assert win.current.name == "cash" and "removed" in text(win, "card_missing")
+    assert not win.screens["cash"].done.isEnabled()  # type: ignore[attr-defined]
+    rig.cards.insert("cpu")  # another card: refused
+    wait_until(lambda: win.screens["cash"].wrong_card, what="wrong card")  # type: ignore[attr-defined]
+    rig.cards.pull()
+    wait_until(lambda: not kiosk.ks.card_present)
+    rig.cards.insert("ic")
+    wait_until(lambda: not win.screens["cash"].card_missing, what="card back")  # type: ignore[attr-defined]
+    press(win, "cash_done")
+    wait_screen(win, "done", timeout=15)
+    assert rig.cards.cards["ic"].dump()["amount"] == 4998
+    assert rig.cards.cards["cpu"].dump()["writes"] == []

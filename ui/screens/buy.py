@@ -213,9 +213,12 @@ class CashScreen(Screen):
         self.counted = label(role="big", name="cash_total", center=True)
         self.limit = label(role="panel", name="cash_max")
         self.buys = label(name="cash_buys")
+        self.card_missing = False
+        self.wrong_card = False
+        self.missing = label(role="warn", name="card_missing")
         self.done = button(role="go", name="cash_done", on_click=win.finish_cash)
         self.cancel = button(name="cash_cancel", on_click=win.cancel_purchase)
-        for w in (self.title, self.counted, self.limit, self.buys):
+        for w in (self.title, self.counted, self.limit, self.buys, self.missing):
             self.lay.addWidget(w)
         self.lay.addStretch(1)
         self.lay.addWidget(self.done)
@@ -223,6 +226,7 @@ class CashScreen(Screen):
 
     def clear(self) -> None:
         self.total = self.max = 0
+        self.card_missing = self.wrong_card = False
 
     def set_total(self, total: int, maximum: int) -> None:
         self.total, self.max = total, maximum
@@ -239,8 +243,11 @@ class CashScreen(Screen):
         lines.append(tr("Accepted notes: 5, 10, 20, 50, 100 yuan. No change is given."))
         self.limit.setText("\n".join(lines))
         self.buys.setText(tr("Gas is written to your card for exactly the money inserted."))
+        self.missing.setVisible(self.card_missing)
+        self.missing.setText(tr("This is another card. Put back the card you started with.") if self.wrong_card
+                             else tr("Your card was removed. Put it back in to get your gas."))
         self.done.setText(tr("I have finished inserting"))
-        self.done.setEnabled(self.total > 0)
+        self.done.setEnabled(self.total > 0 and not self.card_missing)
         self.cancel.setText(tr("Cancel"))
         self.cancel.setVisible(self.total == 0)
 
