@@ -260,6 +260,9 @@ class ControlWindow(QWidget):
             if i % 3 == 2:
                 r += 1
         r += 1
+        add("insert a false note", lambda: threading.Thread(
+            target=rig.cash_sim.insert_counterfeit, args=(5000,), daemon=True).start(), 2)
+        r += 1
         add("paper out", lambda: rig.printer_sim.set_paper("out"), 0)
         add("paper ok", lambda: rig.printer_sim.set_paper("ok"), 1)
         add("network on/off", self._toggle_net, 2)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.card import CardSnapshot
-from kiosk.errors import CardAbsent, CardError, KioskError, WrongCard
+from kiosk.errors import CardAbsent, CardError, KioskError, NoteRejected, NoteSuspect, WrongCard
 from kiosk.help import HelpCall, HelpDesk
 from kiosk.ports import CardSession, CashAcceptor, ElectronicPayment, PaymentMethod
 from kiosk.pricing import Quote
@@ -221,6 +221,7 @@ class PurchaseSession:
         self._cash_timer: QTimer | None = None
         self.on_cash: Callable[[int, int], None] | None = None
         self.on_cash_error: Err | None = None
+        self.on_note_refused: Err | None = None
         self.summary: dict[str, Any] = {}
 
     def alive(self) -> bool:
@@ -345,14 +346,23 @@ class PurchaseSession:
         assert acc is not None
         alive = self.alive
 
-        def job() -> int:
+        def job() -> tuple[int, Exception | None]:
             if acc.escrow() is not None:
                 on_gui(lambda: self._set_busy("escrow") if alive() else None)
-            return self.svc.take_note(txn, acc)
+            total = self.svc.take_note(txn, acc)
+            # notes given back (not valid, suspect): news for the resident, not a failure.
+            # take_events is the ccTalk driver's event queue (not part of the CashAcceptor port)
+            events = getattr(acc, "take_events", list)()
+            refused = [ev.error for ev in events
+                       if isinstance(getattr(ev, "error", None), (NoteRejected, NoteSuspect))]
+            return total, (refused[-1] if refused else None)
 
-        def ok(total: int) -> None:
+        def ok(r: tuple[int, Exception | None]) -> None:
+            total, refused = r
             if self.busy_reason == "escrow":
                 self.busy_reason = None
+            if refused is not None and self.on_note_refused is not None:
+                self.on_note_refused(refused)
             if total != self.paid_fen:
                 self.paid_fen = total
                 if self.on_cash is not None:

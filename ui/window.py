@@ -355,6 +355,7 @@ class KioskWindow(QWidget):
                 assert isinstance(cash, CashScreen)
                 cash.set_total(0, 0)
                 self.go("cash")
+                s.on_note_refused = self.note_refused
                 s.start_cash(self.cash_update, lambda exc: self.show_error(exc, "pay", s.paid_fen))
             else:
                 self.go("qr")
@@ -365,6 +366,7 @@ class KioskWindow(QWidget):
     def cash_update(self, total: int, maximum: int) -> None:
         cash = self.screens["cash"]
         assert isinstance(cash, CashScreen)
+        cash.refused = None
         cash.set_total(total, maximum)
         s = self.session
         if cash.card_missing:
@@ -373,6 +375,13 @@ class KioskWindow(QWidget):
             self.finish_cash()
         elif total:
             self.speak(tr("%1 yuan inserted.").replace("%1", f"{total // 100}"))
+
+    def note_refused(self, exc: Exception) -> None:
+        cash = self.screens["cash"]
+        assert isinstance(cash, CashScreen)
+        cash.refused = exc
+        cash.render()
+        self.speak(describe(exc, 0, "pay").next_step)
 
     def finish_cash(self) -> None:
         s = self.session

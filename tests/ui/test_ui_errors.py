@@ -178,3 +178,19 @@ def test_card_pulled_while_paying_cash_waits_for_the_same_card(kiosk) -> None:  
     wait_screen(win, "done", timeout=15)
     assert rig.cards.cards["ic"].dump()["amount"] == 4998
     assert rig.cards.cards["cpu"].dump()["writes"] == []
+
+
+def test_refused_note_is_given_back_and_said_on_the_cash_screen(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    win.set_lang("en")
+    buy_until_screen(kiosk, "ic", "amount", 0)
+    press(win, "pay_cash")
+    wait_screen(win, "cash")
+    wait_until(lambda: win.session._cash_polling)
+    rig.cash_sim.insert_counterfeit(5000)
+    wait_until(lambda: win.screens["cash"].refused is not None, what="refusal shown")  # type: ignore[attr-defined]
+    assert "not accepted" in text(win, "note_refused") and "N003" in text(win, "note_refused")
+    assert win.speaker.spoken[-1] == ("en", "Try another note, flat and face up.")
+    assert win.session.paid_fen == 0 and rig.cash_sim.stacked_notes() == {}
+    rig.cash_sim.insert_note(5000)
+    wait_screen(win, "done", timeout=15)

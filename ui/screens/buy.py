@@ -10,6 +10,7 @@ from kiosk.errors import AmountError
 from kiosk.pricing import Quote
 
 from ..i18n import m3, tr, yuan
+from ..messages import describe
 from ..widgets import Keypad, Screen, button, label, row
 
 AMOUNT_PRESETS = (5000, 10000, 20000, 50000)  # fen
@@ -216,9 +217,11 @@ class CashScreen(Screen):
         self.card_missing = False
         self.wrong_card = False
         self.missing = label(role="warn", name="card_missing")
+        self.refused: Exception | None = None
+        self.note_news = label(role="warn", name="note_refused")
         self.done = button(role="go", name="cash_done", on_click=win.finish_cash)
         self.cancel = button(name="cash_cancel", on_click=win.cancel_purchase)
-        for w in (self.title, self.counted, self.limit, self.buys, self.missing):
+        for w in (self.title, self.counted, self.limit, self.buys, self.missing, self.note_news):
             self.lay.addWidget(w)
         self.lay.addStretch(1)
         self.lay.addWidget(self.done)
@@ -227,6 +230,7 @@ class CashScreen(Screen):
     def clear(self) -> None:
         self.total = self.max = 0
         self.card_missing = self.wrong_card = False
+        self.refused = None
 
     def set_total(self, total: int, maximum: int) -> None:
         self.total, self.max = total, maximum
@@ -244,6 +248,10 @@ class CashScreen(Screen):
         self.limit.setText("\n".join(lines))
         self.buys.setText(tr("Gas is written to your card for exactly the money inserted."))
         self.missing.setVisible(self.card_missing)
+        self.note_news.setVisible(self.refused is not None)
+        if self.refused is not None:
+            v = describe(self.refused, 0, "pay")
+            self.note_news.setText(f"{v.title}. {v.what} {v.next_step} ({v.code})")
         self.missing.setText(tr("This is another card. Put back the card you started with.") if self.wrong_card
                              else tr("Your card was removed. Put it back in to get your gas."))
         self.done.setText(tr("I have finished inserting"))
