@@ -27,11 +27,15 @@ class HelpDesk:
         self.clock = clock
         self.kiosk_id = kiosk_id
 
-    def call(self, screen: str, txn_id: str | None = None, code: str | None = None) -> HelpCall:
-        """Blocks on the journal's writer: call from a worker thread, never the GUI."""
+    def call(self, screen: str, txn_id: str | None = None, code: str | None = None,
+             customer_no: str | None = None) -> HelpCall:
+        """Blocks on the journal's writer: call from a worker thread, never the GUI. The body
+        is the server's HelpCallEvent (reason, screen, customer_no) plus extras."""
         cid = uuid.uuid4().hex
         now = self.clock.now()
-        body: dict[str, Any] = {"screen": screen, "purchase_txn": txn_id, "error_code": code}
+        reason = f"error {code}" if code else "call staff"
+        body: dict[str, Any] = {"reason": reason, "screen": screen, "customer_no": customer_no,
+                                "purchase_txn": txn_id, "error_code": code}
 
         def write(s: Any) -> int:
             return int(append(s, self.kiosk_id, cid, "help.call", body, now).seq)
@@ -43,13 +47,14 @@ class HelpDesk:
 
 def record_rating(journal: Journal, clock: Clock, kiosk_id: str, txn_id: str | None,
                   level: int) -> int:
-    """The resident's 1..5 rating of a visit (skippable: nothing is written then)."""
+    """The resident's 1..5 rating of a visit (skippable: nothing is written then); the body
+    is the server's RatingEvent (kind `rating`)."""
     if not 1 <= level <= 5:
         raise ValueError("rating is 1..5")
     now = clock.now()
-    body: dict[str, Any] = {"purchase_txn": txn_id, "level": level}
+    body: dict[str, Any] = {"score": level, "comment": "", "purchase_txn_id": txn_id}
 
     def write(s: Any) -> int:
-        return int(append(s, kiosk_id, uuid.uuid4().hex, "feedback.rating", body, now).seq)
+        return int(append(s, kiosk_id, uuid.uuid4().hex, "rating", body, now).seq)
 
     return int(journal.call(write))

@@ -1,6 +1,6 @@
 """Repair requests from the kiosk: validated, numbered and journalled (kind
-`repair.request`), so they reach the server through the outbox like every other row, online
-or not. A gas smell or a leak is never a form: the UI shows the emergency screen instead."""
+`repair.request`, body as the server's RepairRequestEvent), so they reach the server through
+the outbox like every other row, online or not, and the server opens a repair ticket. A gas smell or a leak is never a form: the UI shows the emergency screen instead."""
 from __future__ import annotations
 
 import logging
@@ -92,8 +92,10 @@ class RepairDesk:
             prev = last_row(s)
             seq = 1 if prev is None else prev.seq + 1
             no = ticket_number(self.kiosk_id, seq)
-            body = {"ticket_no": no, "kind": req.kind, "phone": req.phone, "slot": req.slot,
-                    "description": req.description, "customer_no": req.customer_no}
+            # the server's RepairRequestEvent (sync/protocol.py): category, description,
+            # contact_phone, customer_no; ticket_no and preferred_slot ride along as extras
+            body = {"category": req.kind, "description": req.description, "contact_phone": req.phone,
+                    "customer_no": req.customer_no, "ticket_no": no, "preferred_slot": req.slot}
             row = append(s, self.kiosk_id, txn, "repair.request", body, now)
             assert row.seq == seq
             return seq, no

@@ -135,9 +135,10 @@ class KioskService(QObject):
         run_op(w, self.devices.cards.present, ok, lambda exc: ok(False))
 
     # --- help, repair, rating ------------------------------------------------------------------
-    def call_staff(self, screen: str, txn: str | None, code: str | None, ok: Ok, err: Err) -> None:
+    def call_staff(self, screen: str, txn: str | None, code: str | None, ok: Ok, err: Err,
+                   customer_no: str | None = None) -> None:
         def job() -> HelpCall:
-            call = self.help.call(screen, txn, code)
+            call = self.help.call(screen, txn, code, customer_no)
             if self.online() and self.devices.raise_ticket is not None:
                 try:
                     self.devices.raise_ticket("help", f"help call at screen {screen}")

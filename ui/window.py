@@ -502,8 +502,9 @@ class KioskWindow(QWidget):
             staff.call_no = getattr(call, "seq", None)
             staff.render()
 
+        customer = s.view.snapshot.customer_no if s is not None and s.view is not None else None
         self.ks.call_staff(name, s.txn if s else None, code, ok,
-                           lambda exc: logger.error("help call not journalled: %r", exc))
+                           lambda exc: logger.error("help call not journalled: %r", exc), customer)
         self.go("staff")
 
     def back_from_staff(self) -> None:

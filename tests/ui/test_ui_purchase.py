@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from kiosk.purchase.states import S
+from sync.protocol import RatingEvent, parse_event
 from tests.ui.uikit import Heartbeat, buy_until_screen, press, rows, text, wait_screen, wait_until
 
 STALL_BOUND_S = 0.25
@@ -39,8 +40,10 @@ def test_ic_card_cash_purchase_by_amount(kiosk, capsys) -> None:  # type: ignore
     assert any("38.31" in line for line in rig.printer_sim.lines())
     assert "38.31" in text(win, "receipt_summary") and "0.01" in text(win, "receipt_summary")
     press(win, "rate_5")
-    wait_until(lambda: rows(rig, "feedback.rating") == [{"level": 5, "purchase_txn": win.session.txn}]
-               if win.session else False, what="rating journalled")
+    txn = win.session.txn
+    wait_until(lambda: rows(rig, "rating") == [{"score": 5, "comment": "", "purchase_txn_id": txn}],
+               what="rating journalled")
+    assert isinstance(parse_event("rating", json.dumps(rows(rig, "rating")[0])), RatingEvent)
     press(win, "rate_skip")
     wait_screen(win, "attract")
     with capsys.disabled():

@@ -2,9 +2,12 @@
 and 长辈版."""
 from __future__ import annotations
 
+import json
+
 from PySide6.QtGui import QFontInfo
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
+from sync.protocol import HelpCallEvent, RepairRequestEvent, parse_event
 from tests.ui.uikit import buy_until_screen, press, pump, rows, text, wait_screen, wait_until
 
 
@@ -27,8 +30,10 @@ def test_repair_request_journalled_numbered_printed(kiosk) -> None:  # type: ign
     assert no.startswith("DEMO01-R")
     assert "138****5678" in text(win, "ticket_info")
     [row] = rows(rig, "repair.request")
-    assert row == {"ticket_no": no, "kind": "meter_fault", "phone": "13812345678", "slot": "afternoon",
-                   "description": "表前阀漏水", "customer_no": None}
+    assert row == {"ticket_no": no, "category": "meter_fault", "contact_phone": "13812345678",
+                   "preferred_slot": "afternoon", "description": "表前阀漏水", "customer_no": None}
+    server_view = parse_event("repair.request", json.dumps(row))  # what the server makes of it
+    assert isinstance(server_view, RepairRequestEvent) and server_view.contact_phone == "13812345678"
     outbox = rig.journal.raw("SELECT o.sent FROM outbox o JOIN journal j ON j.seq = o.seq "
                              "WHERE j.kind = 'repair.request'")
     assert outbox == [(0,)]  # queued for the server through the outbox
@@ -67,7 +72,10 @@ def test_call_staff_from_any_screen(kiosk) -> None:  # type: ignore[no-untyped-d
     press(win, "call_staff")
     wait_screen(win, "staff")
     wait_until(lambda: "…" not in text(win, "staff_info"), what="call journalled")
-    assert rows(rig, "help.call") == [{"screen": "pay", "purchase_txn": None, "error_code": None}]
+    [row] = rows(rig, "help.call")
+    assert row == {"reason": "call staff", "screen": "pay", "customer_no": "1234567890",
+                   "purchase_txn": None, "error_code": None}
+    assert isinstance(parse_event("help.call", json.dumps(row)), HelpCallEvent)
     assert text(win, "staff_coming") == "工作人员马上过来帮助您"
     press(win, "staff_back")
     wait_screen(win, "pay")
