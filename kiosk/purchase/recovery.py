@@ -64,6 +64,7 @@ class Recovery:
     def _settle_notes(self, report: RecoveryReport) -> None:
         notes = self.svc._tx(self.svc.ledger.open_notes)
         if not notes:
+            self._return_stray_escrow(report)
             return
         if self.acceptor is None:
             raise OutOfService("a note was in escrow and the bill acceptor does not answer")
@@ -75,6 +76,19 @@ class Recovery:
                 report.notes_stacked += 1
             else:
                 report.notes_returned += 1
+        self._return_stray_escrow(report)
+
+    def _return_stray_escrow(self, report: RecoveryReport) -> None:
+        """A note held in escrow that the journal does not know (the kiosk died before it
+        committed it) belongs to nobody the kiosk can name: give it back, never let the
+        next resident's purchase take it."""
+        if self.acceptor is None:
+            return
+        denom = self.acceptor.escrow()
+        if denom is not None:
+            logger.warning("returning a %d fen note found in escrow at start-up", denom)
+            self.acceptor.return_escrow()
+            report.notes_returned += 1
 
     def _payment(self, method: str) -> ElectronicPayment | None:
         return None if method == PaymentMethod.CASH.value else self.payments.get(method)
