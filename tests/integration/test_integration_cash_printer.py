@@ -7,7 +7,7 @@ import os
 import signal
 from collections import Counter
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
