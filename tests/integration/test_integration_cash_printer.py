@@ -6,8 +6,8 @@ import json
 import os
 import signal
 from collections import Counter
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
