@@ -100,5 +100,11 @@ def test_console_needs_the_staff_token_when_one_is_configured(tmp_path: Path) ->
         assert httpx.post(url, data={"status": "closed"}).status_code == 401
         dom = dump_dom(f"{server.base_url}/console?token=s3cret")
         assert "<h1>Kiosk console</h1>" in dom and f"/console/tickets/{ticket_id}/status?token=s3cret" in dom
+        with server.sf.begin() as s:
+            service.raise_alert(s, "K-x", "gap", "seq 3 missing", 3)
+        alert_id = service.alerts(server.sf)[0].id
+        assert httpx.post(f"{server.base_url}/console/alerts/{alert_id}/resolve").status_code == 401
+        done = httpx.post(f"{server.base_url}/console/alerts/{alert_id}/resolve?token=s3cret")
+        assert done.status_code == 303 and service.alerts(server.sf) == []
     finally:
         server.stop()
