@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from devices.sim.cash_sim import CashSimulator
 from devices.sim.printer_sim import PrinterSim
 from kiosk.card import LOW_BATTERY, CardSnapshot, CardTech
 from kiosk.clock import SystemClock
-from kiosk.errors import CardAbsent, UnknownCard
+from kiosk.errors import CardAbsent, PaymentError, UnknownCard
 from kiosk.fakes import FakeCard, FakePayment
 from kiosk.journal import Journal
 from kiosk.ports import CardSession, Clock, PaymentMethod
@@ -130,6 +131,51 @@ class ReaderCards:
         return session
 
 
+class DemoQrPayment:
+    """A QR payment the way sync.payments.QrPayment behaves: charge() shows a code through
+    show_qr, then waits until the payer pays (the control window's button), the resident
+    cancels, or it times out. Money moves in the file-backed FakePayment provider."""
+
+    method = PaymentMethod.QR
+
+    def __init__(self, provider: FakePayment, timeout_s: float = 120.0) -> None:
+        self.provider = provider
+        self.timeout_s = timeout_s
+        self.show_qr: Any = None
+        self._paid = threading.Event()
+        self._cancel = threading.Event()
+        self.waiting = threading.Event()
+
+    def pay(self) -> None:
+        """The payer scanned the code and paid."""
+        self._paid.set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def charge(self, txn_id: str, amount_fen: int) -> str:
+        self._paid.clear()
+        self._cancel.clear()
+        if self.show_qr is not None:
+            self.show_qr(f"https://pay.example.com/kiosk/{KIOSK_ID}/{txn_id}?fen={amount_fen}", None)
+        self.waiting.set()
+        try:
+            end = time.monotonic() + self.timeout_s
+            while not self._paid.is_set() and not self._cancel.is_set() and time.monotonic() < end:
+                self._paid.wait(0.05)
+        finally:
+            self.waiting.clear()
+        if not self._paid.is_set():
+            raise PaymentError("payment cancelled" if self._cancel.is_set() else "payment not made")
+        return self.provider.charge(txn_id, amount_fen)
+
+    def charged_fen(self, txn_id: str) -> int:
+        return self.provider.charged_fen(txn_id)
+
+    def refund(self, txn_id: str, amount_fen: int) -> str:
+        return self.provider.refund(txn_id, amount_fen)
+
+
 class DemoAccounts:
     """Account data and notices from the sync client's download cache (sync/cache.py)."""
 
@@ -191,6 +237,7 @@ class DemoRig:
         self.cards = DemoCards(self.dir / "cards")
         self.accounts = DemoAccounts(self.dir / "cache.db", self.clock)
         self.payment = FakePayment(self.dir / "payment.json", PaymentMethod.QR)
+        self.qr = DemoQrPayment(self.payment)
         self.journal = Journal(self.dir / "journal.db", KIOSK_ID)
         self.journal.open()
         self.svc = PurchaseService(KioskContext(
@@ -199,7 +246,7 @@ class DemoRig:
             is_blocked=self.accounts.is_blocked, is_online=lambda: self.online))
         self.acceptor: BillAcceptor | None = None
         self.devices = Devices(cards=self.card_source or self.cards, open_acceptor=self._open_acceptor,
-                               payments={"qr": self.payment}, accounts=self.accounts,
+                               payments={"qr": self.qr}, accounts=self.accounts,
                                is_online=lambda: self.online, print_lines=self._print_lines)
 
     def _open_acceptor(self) -> BillAcceptor:  # on the cash worker: it binds the acceptor's thread
@@ -210,7 +257,9 @@ class DemoRig:
         self.printer.print_lines(lines, title)
 
     def service(self) -> KioskService:
-        return KioskService(self.svc, self.devices)
+        ks = KioskService(self.svc, self.devices)
+        self.qr.show_qr = ks.show_qr
+        return ks
 
     def close(self, ks: KioskService | None = None) -> None:
         if ks is not None:
@@ -266,6 +315,8 @@ class ControlWindow(QWidget):
         add("paper out", lambda: rig.printer_sim.set_paper("out"), 0)
         add("paper ok", lambda: rig.printer_sim.set_paper("ok"), 1)
         add("network on/off", self._toggle_net, 2)
+        r += 1
+        add("QR: the payer pays", rig.qr.pay, 0)
         r += 1
         grid.addWidget(self.state, r, 0, 1, 3)
         self.refresh()

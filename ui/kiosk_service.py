@@ -66,6 +66,7 @@ class Devices:
 class KioskService(QObject):
     card_changed = Signal(bool)
     started = Signal(object)  # None or the exception that puts the kiosk out of service
+    qr_payload = Signal(str)  # the QR code a payment provider wants shown (any thread emits)
 
     def __init__(self, svc: PurchaseService, devices: Devices, poll_ms: int = 200) -> None:
         super().__init__()
@@ -111,6 +112,10 @@ class KioskService(QObject):
         self._poll.stop()
         for w in self.workers.values():
             w.stop()
+
+    def show_qr(self, payload: str, _order: object = None) -> None:
+        """For QrPayment(show_qr=...): called on the core worker inside charge()."""
+        self.qr_payload.emit(payload)
 
     def online(self) -> bool:
         try:
@@ -425,6 +430,16 @@ class PurchaseSession:
             return None
 
         run_op(self.ks.workers["cash"], job, ok, lambda exc: ok(None))
+
+    def cancel_qr(self) -> bool:
+        """The resident cancels a pending QR payment: the provider stops waiting and charge()
+        ends (CANCELLED when nothing was paid). Only sets an event: safe on the GUI thread."""
+        pay = self.ks.devices.payments.get(self.method.value)
+        cancel = getattr(pay, "cancel", None)
+        if cancel is None:
+            return False
+        cancel()
+        return True
 
     def pay_qr(self, ok: Callable[[S], None], err: Err) -> None:
         assert self.txn is not None

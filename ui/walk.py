@@ -72,6 +72,7 @@ def walk_all(win: KioskWindow, rig: DemoRig, visit: Callable[[str], None]) -> li
     amount.confirm()
     at("pay")
     win.go("qr")
+    win.qr_payload("https://pay.example.com/kiosk/DEMO01/demo?fen=10000")
     at("qr")
     win.go("pay")
     win.begin_payment("cash")

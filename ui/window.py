@@ -105,6 +105,7 @@ class KioskWindow(QWidget):
         app.installEventFilter(self)
 
         ks.card_changed.connect(self.card_changed)
+        ks.qr_payload.connect(self.qr_payload)
         ks.started.connect(lambda _exc: self.render_all())
         self.langs.set(DEFAULT)
         self.apply_style()
@@ -358,6 +359,9 @@ class KioskWindow(QWidget):
                 s.on_note_refused = self.note_refused
                 s.start_cash(self.cash_update, lambda exc: self.show_error(exc, "pay", s.paid_fen))
             else:
+                qr = self.screens["qr"]
+                assert isinstance(qr, QrScreen)
+                qr.clear()
                 self.go("qr")
                 s.pay_qr(self.after_paid, lambda exc: self.show_error(exc, "pay", 0))
 
@@ -392,6 +396,18 @@ class KioskWindow(QWidget):
         w.set_step(0)
         self.go("writing")
         s.finish_cash(self.after_paid, lambda exc: self.show_error(exc, "pay", s.paid_fen))
+
+    def qr_payload(self, payload: str) -> None:
+        qr = self.screens["qr"]
+        assert isinstance(qr, QrScreen)
+        qr.show_payload(payload)
+
+    def cancel_qr(self) -> None:
+        """Cancel while the QR code shows: the provider stops waiting; the payment op then
+        answers CANCELLED (nothing paid) or PAID (paid at the last moment)."""
+        s = self.session
+        if s is None or not s.cancel_qr():
+            self.cancel_purchase()
 
     def cancel_purchase(self) -> None:
         s = self.session

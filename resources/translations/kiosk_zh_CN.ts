@@ -48,7 +48,7 @@
         <location filename="../../ui/messages.py" line="111" />
         <location filename="../../ui/messages.py" line="125" />
         <location filename="../../ui/messages.py" line="127" />
-        <location filename="../../ui/window.py" line="128" />
+        <location filename="../../ui/window.py" line="129" />
         <source>Call staff</source>
         <translation>呼叫工作人员</translation>
     </message>
@@ -199,8 +199,8 @@
     </message>
     <message>
         <location filename="../../ui/messages.py" line="92" />
-        <location filename="../../ui/screens/buy.py" line="251" />
-        <location filename="../../ui/screens/buy.py" line="281" />
+        <location filename="../../ui/screens/buy.py" line="260" />
+        <location filename="../../ui/screens/buy.py" line="322" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -340,351 +340,356 @@
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="124" />
+        <location filename="../../ui/window.py" line="125" />
         <source>Senior</source>
         <translation>长辈版</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="125" />
+        <location filename="../../ui/window.py" line="126" />
         <source>Repeat</source>
         <translation>重听</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="126" />
+        <location filename="../../ui/window.py" line="127" />
         <source>Volume</source>
         <translation>音量</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="127" />
+        <location filename="../../ui/window.py" line="128" />
         <source>Back to start</source>
         <translation>返回首页</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="177" />
+        <location filename="../../ui/window.py" line="178" />
         <source>Out of service: please use the counter (code %1)</source>
         <translation>暂停服务：请到柜台办理（代码 %1）</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="178" />
+        <location filename="../../ui/window.py" line="179" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="178" />
+        <location filename="../../ui/window.py" line="179" />
         <source>Offline: cash only, limits apply</source>
         <translation>离线：仅收现金，有限额</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="188" />
+        <location filename="../../ui/window.py" line="189" />
         <source>above %1 m³</source>
         <translation>%1 m³ 以上</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="189" />
+        <location filename="../../ui/window.py" line="190" />
         <source>Tier %1 (%2 a year): %3 yuan per m³</source>
         <translation>第%1档（每年 %2）：每立方米 %3 元</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="305" />
-        <location filename="../../ui/screens/buy.py" line="248" />
+        <location filename="../../ui/window.py" line="306" />
+        <location filename="../../ui/screens/buy.py" line="257" />
         <source>Your card was removed. Put it back in to get your gas.</source>
         <translation>您的卡已被拔出，请重新插入才能写入燃气。</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="318" />
-        <location filename="../../ui/screens/buy.py" line="247" />
+        <location filename="../../ui/window.py" line="319" />
+        <location filename="../../ui/screens/buy.py" line="256" />
         <source>This is another card. Put back the card you started with.</source>
         <translation>这是另一张卡，请插回您开始时使用的那张卡。</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="375" />
+        <location filename="../../ui/window.py" line="381" />
         <source>%1 yuan inserted.</source>
         <translation>已投入 %1 元。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="22" />
+        <location filename="../../ui/screens/buy.py" line="24" />
         <source>Tier %1: %2 m³ × %3 yuan = %4 yuan</source>
         <translation>第%1档：%2 m³ × %3 元 = %4 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="108" />
+        <location filename="../../ui/screens/buy.py" line="110" />
         <source>Not possible: the limit is %1 yuan.</source>
         <translation>无法购买：上限为 %1 元。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="109" />
+        <location filename="../../ui/screens/buy.py" line="111" />
         <source>This amount cannot be bought. Choose another.</source>
         <translation>无法购买这个金额，请另选。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="117" />
+        <location filename="../../ui/screens/buy.py" line="119" />
         <source>How much gas do you want?</source>
         <translation>您要买多少气？</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="118" />
+        <location filename="../../ui/screens/buy.py" line="120" />
         <source>By money (yuan)</source>
         <translation>按金额（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="119" />
+        <location filename="../../ui/screens/buy.py" line="121" />
         <source>By gas (m³)</source>
         <translation>按气量（立方米）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="127" />
-        <location filename="../../ui/screens/buy.py" line="128" />
+        <location filename="../../ui/screens/buy.py" line="129" />
+        <location filename="../../ui/screens/buy.py" line="130" />
         <source>%1 yuan</source>
         <translation>%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="130" />
+        <location filename="../../ui/screens/buy.py" line="132" />
         <source>Choose or type</source>
         <translation>请选择或输入</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="137" />
+        <location filename="../../ui/screens/buy.py" line="139" />
         <source>Type another amount</source>
         <translation>输入其他金额</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="143" />
+        <location filename="../../ui/screens/buy.py" line="145" />
         <source>The price is shown here, tier by tier.</source>
         <translation>这里按阶梯显示价格。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="145" />
+        <location filename="../../ui/screens/buy.py" line="147" />
         <source>You get %1 m³ of gas for %2 yuan.</source>
         <translation>%2 元可购买 %1 立方米燃气。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="150" />
+        <location filename="../../ui/screens/buy.py" line="152" />
         <source>%1 yuan left over is kept as credit on your account.</source>
         <translation>剩余 %1 元存入您的账户余额。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="153" />
+        <location filename="../../ui/screens/buy.py" line="155" />
         <source>Gas is sold by the tiered price. By money: you get the most gas the money buys; any few fen left over stay as credit on your account for next time.</source>
         <translation>燃气按阶梯价格销售。按金额购买时，您得到这笔钱能买到的最多气量；剩下的几分钱存入您的账户，下次使用。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="156" />
+        <location filename="../../ui/screens/buy.py" line="158" />
         <source>Next: pay</source>
         <translation>下一步：付款</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="160" />
+        <location filename="../../ui/screens/buy.py" line="162" />
         <source>Choose an amount of money or of gas, then touch Next.</source>
         <translation>请选择金额或气量，然后点下一步。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="183" />
+        <location filename="../../ui/screens/buy.py" line="185" />
         <source>How do you want to pay?</source>
         <translation>请选择付款方式</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="188" />
+        <location filename="../../ui/screens/buy.py" line="190" />
         <source>%1 m³ of gas: %2 yuan</source>
         <translation>%1 立方米燃气：%2 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="191" />
+        <location filename="../../ui/screens/buy.py" line="193" />
         <source>%1 yuan: %2 m³ of gas</source>
         <translation>%1 元：%2 立方米燃气</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="193" />
+        <location filename="../../ui/screens/buy.py" line="195" />
         <source>Cash (notes)</source>
         <translation>现金（纸币）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="194" />
+        <location filename="../../ui/screens/buy.py" line="196" />
         <source>Scan QR code (WeChat / Alipay)</source>
         <translation>扫码支付（微信 / 支付宝）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="198" />
+        <location filename="../../ui/screens/buy.py" line="200" />
         <source>QR payment needs the network; only cash is possible now.</source>
         <translation>扫码支付需要联网，现在只能用现金。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="199" />
+        <location filename="../../ui/screens/buy.py" line="201" />
         <source>Back: change the amount</source>
         <translation>返回：修改金额</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="202" />
+        <location filename="../../ui/screens/buy.py" line="204" />
         <source>Choose how to pay: cash, or scan the QR code.</source>
         <translation>请选择付款方式：现金，或扫码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="236" />
+        <location filename="../../ui/screens/buy.py" line="241" />
         <source>Insert your notes one at a time</source>
         <translation>请逐张放入纸币</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="237" />
+        <location filename="../../ui/screens/buy.py" line="242" />
         <source>Inserted: %1 yuan</source>
         <translation>已投入：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="240" />
+        <location filename="../../ui/screens/buy.py" line="245" />
         <source>Most you can insert: %1 yuan</source>
         <translation>最多可投入：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="242" />
+        <location filename="../../ui/screens/buy.py" line="247" />
         <source>Still to insert: %1 yuan</source>
         <translation>还需投入：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="243" />
+        <location filename="../../ui/screens/buy.py" line="248" />
         <source>Accepted notes: 5, 10, 20, 50, 100 yuan. No change is given.</source>
         <translation>接收 5、10、20、50、100 元纸币，不找零。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="245" />
+        <location filename="../../ui/screens/buy.py" line="250" />
         <source>Gas is written to your card for exactly the money inserted.</source>
         <translation>按您投入的金额把燃气写入卡中。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="249" />
+        <location filename="../../ui/screens/buy.py" line="258" />
         <source>I have finished inserting</source>
         <translation>投币完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="255" />
+        <location filename="../../ui/screens/buy.py" line="264" />
         <source>Insert your notes one at a time. Touch Finished when done.</source>
         <translation>请逐张放入纸币，放完后点投币完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="275" />
+        <location filename="../../ui/screens/buy.py" line="313" />
         <source>Scan with WeChat or Alipay</source>
         <translation>请用微信或支付宝扫码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="279" />
+        <location filename="../../ui/screens/buy.py" line="317" />
+        <source>Preparing the payment code…</source>
+        <translation>正在生成付款码…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/buy.py" line="320" />
         <source>Amount to pay: %1 yuan</source>
         <translation>应付金额：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="284" />
+        <location filename="../../ui/screens/buy.py" line="325" />
         <source>Scan the code with your phone to pay.</source>
         <translation>请用手机扫码付款。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="310" />
+        <location filename="../../ui/screens/buy.py" line="351" />
         <source>Do not remove the card</source>
         <translation>请勿拔卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="312" />
+        <location filename="../../ui/screens/buy.py" line="353" />
         <source>Payment recorded</source>
         <translation>付款已记录</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="312" />
+        <location filename="../../ui/screens/buy.py" line="353" />
         <source>Writing the gas to your card</source>
         <translation>正在把燃气写入您的卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="313" />
+        <location filename="../../ui/screens/buy.py" line="354" />
         <source>Printing your receipt</source>
         <translation>正在打印凭条</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="313" />
+        <location filename="../../ui/screens/buy.py" line="354" />
         <source>Finished</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="316" />
+        <location filename="../../ui/screens/buy.py" line="357" />
         <source>Writing to your card. Do not remove the card.</source>
         <translation>正在写卡，请勿拔卡。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="355" />
+        <location filename="../../ui/screens/buy.py" line="396" />
         <source>Done. Please take your card</source>
         <translation>购气完成，请取回您的卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="358" />
+        <location filename="../../ui/screens/buy.py" line="399" />
         <source>Gas written to your card: %1 m³</source>
         <translation>已写入卡中：%1 立方米</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="359" />
+        <location filename="../../ui/screens/buy.py" line="400" />
         <source>Paid: %1 yuan</source>
         <translation>已付：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="361" />
+        <location filename="../../ui/screens/buy.py" line="402" />
         <source>Kept as account credit: %1 yuan</source>
         <translation>存入账户余额：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="362" />
+        <location filename="../../ui/screens/buy.py" line="403" />
         <source>Receipt printed below the screen.</source>
         <translation>凭条已在屏幕下方打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="363" />
+        <location filename="../../ui/screens/buy.py" line="404" />
         <source>No paper receipt. Staff can reprint it; number %1.</source>
         <translation>没有纸质凭条，工作人员可以补打，编号 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="364" />
+        <location filename="../../ui/screens/buy.py" line="405" />
         <source>Insert the card into your meter at home to load the gas.</source>
         <translation>回家后把卡插入燃气表即可充气。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="366" />
+        <location filename="../../ui/screens/buy.py" line="407" />
         <source>How was it? (you may skip)</source>
         <translation>您对本次服务满意吗？（可跳过）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="366" />
+        <location filename="../../ui/screens/buy.py" line="407" />
         <source>Thank you!</source>
         <translation>谢谢您！</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="367" />
+        <location filename="../../ui/screens/buy.py" line="408" />
         <source>Very bad</source>
         <translation>很差</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="367" />
+        <location filename="../../ui/screens/buy.py" line="408" />
         <source>Bad</source>
         <translation>较差</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="367" />
+        <location filename="../../ui/screens/buy.py" line="408" />
         <source>OK</source>
         <translation>一般</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="367" />
+        <location filename="../../ui/screens/buy.py" line="408" />
         <source>Good</source>
         <translation>满意</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="367" />
+        <location filename="../../ui/screens/buy.py" line="408" />
         <source>Very good</source>
         <translation>很满意</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="372" />
+        <location filename="../../ui/screens/buy.py" line="413" />
         <source>Skip and finish</source>
         <translation>跳过并结束</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="372" />
+        <location filename="../../ui/screens/buy.py" line="413" />
         <location filename="../../ui/screens/service.py" line="196" />
         <source>Finish</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="375" />
+        <location filename="../../ui/screens/buy.py" line="416" />
         <source>Done. Please take your card and your receipt.</source>
         <translation>购气完成，请取回您的卡和凭条。</translation>
     </message>

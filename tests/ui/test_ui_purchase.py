@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from PySide6.QtWidgets import QLabel
+
 from kiosk.purchase.states import S
 from sync.protocol import RatingEvent, parse_event
 from tests.ui.uikit import Heartbeat, buy_until_screen, press, rows, text, wait_screen, wait_until
@@ -88,6 +90,23 @@ def test_qr_only_when_online_and_a_qr_purchase(kiosk) -> None:  # type: ignore[n
     press(win, "to_pay")
     wait_screen(win, "pay")
     press(win, "pay_qr")
+    wait_screen(win, "qr")
+    wait_until(lambda: win.screens["qr"].payload != "", what="QR code shown")  # type: ignore[attr-defined]
+    assert win.findChild(QLabel, "qr_code").pixmap().width() >= 400
+    rig.qr.pay()  # the payer scans and pays
     wait_screen(win, "done", timeout=15)
     assert json.loads(json.dumps(rig.payment.dump()))["charges"]  # the provider was charged
     assert rig.cards.cards["ic"].dump()["amount"] == 4998
+
+
+def test_qr_cancelled_while_the_code_shows(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    buy_until_screen(kiosk, "ic", "amount", 0)
+    press(win, "pay_qr")
+    wait_screen(win, "qr")
+    wait_until(rig.qr.waiting.is_set, what="provider waiting")
+    press(win, "qr_cancel")
+    wait_screen(win, "attract")
+    assert purchase_states(rig) == [(S.OUTBOX.value, 0, 0, 0)]  # cancelled, closed, no money
+    assert rig.journal.raw("SELECT count(*) FROM journal WHERE kind LIKE '%cancel%'")[0][0] >= 1
+    assert rig.payment.dump()["charges"] == {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QProgressBar, QWidget
 
 from kiosk.errors import AmountError
@@ -263,25 +264,57 @@ class CashScreen(Screen):
         return tr("Insert your notes one at a time. Touch Finished when done.")
 
 
+def qr_pixmap(payload: str, size: int) -> QPixmap:
+    """The payment QR code, drawn black on white with a quiet zone."""
+    import qrcode  # type: ignore[import-untyped]
+
+    qr = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(payload)
+    qr.make(fit=True)
+    m = qr.get_matrix()
+    n = len(m)
+    cell = max(size // n, 1)
+    img = QImage(n * cell, n * cell, QImage.Format.Format_RGB32)
+    img.fill(QColor("#ffffff"))
+    p = QPainter(img)
+    for y, line in enumerate(m):
+        for x, dark in enumerate(line):
+            if dark:
+                p.fillRect(x * cell, y * cell, cell, cell, QColor("#000000"))
+    p.end()
+    return QPixmap.fromImage(img)
+
+
 class QrScreen(Screen):
     name = "qr"
     busy_ok = True
 
     def __init__(self, win) -> None:  # type: ignore[no-untyped-def]
         super().__init__(win)
+        self.payload = ""
         self.title = label(role="title")
-        self.code = label(role="big", name="qr_code", center=True)
-        self.code.setMinimumHeight(400)
+        self.code = label(name="qr_code", center=True)
+        self.code.setMinimumHeight(560)
         self.amount = label(role="panel", name="qr_amount")
-        self.cancel = button(name="qr_cancel", on_click=win.cancel_purchase)
+        self.cancel = button(name="qr_cancel", on_click=win.cancel_qr)
         for w in (self.title, self.code, self.amount):
             self.lay.addWidget(w)
         self.lay.addStretch(1)
         self.lay.addWidget(self.cancel)
 
+    def show_payload(self, payload: str) -> None:
+        self.payload = payload
+        self.render()
+
+    def clear(self) -> None:
+        self.payload = ""
+
     def render(self) -> None:
         self.title.setText(tr("Scan with WeChat or Alipay"))
-        self.code.setText("▣ ▣ ▣\n▣   ▣\n▣ ▣ ▣")
+        if self.payload:
+            self.code.setPixmap(qr_pixmap(self.payload, 540))
+        else:
+            self.code.setText(tr("Preparing the payment code…"))
         s = self.win.session
         q = s.quote if s else None
         self.amount.setText(tr("Amount to pay: %1 yuan").replace("%1", yuan(q.cost_fen if q and s and s.mode == "volume"
