@@ -1,4 +1,4 @@
-"""A server process killed (SIGKILL) while a kiosk uploads, and started again on the same
+"""A server process killed (SIGKILL, twice) while a kiosk uploads, and started again on the same
 database: no row lost, none twice, the chain intact, the queue drained. SQLite and
 PostgreSQL."""
 from __future__ import annotations
@@ -116,7 +116,7 @@ def test_server_killed_mid_upload_and_restarted(db_url: str, tmp_path: Path) -> 
         t = threading.Thread(target=uploader)
         t.start()
         rnd = random.Random(3)
-        for _ in range(3):
+        for _ in range(2):
             time.sleep(rnd.uniform(0.05, 0.25))
             server.kill()
             append_rows(journal, clock, 50)  # the kiosk goes on selling meanwhile
@@ -127,7 +127,7 @@ def test_server_killed_mid_upload_and_restarted(db_url: str, tmp_path: Path) -> 
         assert failures, "the kills were not noticed by the uploader"
         assert unsent(journal) == 0
         assert server_chain(state.sf, kiosk_id) == journal_chain(journal)
-        assert len(journal_chain(journal)) == 550
+        assert len(journal_chain(journal)) == 500
         assert service.alerts(state.sf, kiosk_id=kiosk_id) == []
     finally:
         done.set()
