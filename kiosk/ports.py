@@ -43,6 +43,7 @@ class PaymentMethod(enum.Enum):
     CASH = "cash"
     QR = "qr"
     BANK = "bank"
+    ELSEWHERE = "elsewhere"  # a credit paid in an app or at a bank, loaded at the kiosk
 
 
 class ElectronicPayment(Protocol):

@@ -7,8 +7,11 @@ from __future__ import annotations
 import logging
 
 from kiosk.card import CardSnapshot
+from kiosk.errors import PaymentError
+from kiosk.ports import PaymentMethod
 
-from .protocol import PendingCredit, PendingCreditStatus
+from .client import HttpServer, ServerRefused, ServerUnreachable
+from .protocol import CreditClaimRequest, PendingCredit, PendingCreditStatus
 from .tariff_verify import CreditRejected, verify_pending_credit
 
 logger = logging.getLogger(__name__)
@@ -36,3 +39,51 @@ def applicable_offline(credit: PendingCredit, card: CardSnapshot, public_key: by
     if reason is not None:
         logger.info("credit %s not loadable offline on card %s: %s", credit.credit_id, card.serial, reason)
     return reason is None
+
+
+class CreditPayment:
+    """A credit paid elsewhere as the payment of a kiosk purchase (kiosk.ports.ElectronicPayment,
+    method ELSEWHERE). Online it is claimed on the server for the transaction (one claim per
+    credit; the same txn may claim again); with the server out of reach it is loaded only when
+    the signed cached credit is bound to this card and the counter the card shows now, so the
+    load itself (which moves the counter) makes a second offline load impossible."""
+
+    method = PaymentMethod.ELSEWHERE
+
+    def __init__(self, credit: PendingCredit, card: CardSnapshot, public_key: bytes | str,
+                 server: HttpServer | None) -> None:
+        self.credit, self.card, self.public_key, self.server = credit, card, public_key, server
+
+    def _authorise(self, txn_id: str) -> None:
+        if self.server is not None:
+            req = CreditClaimRequest(txn_id=txn_id, card_serial=self.card.serial,
+                                     card_counter=self.card.counter)
+            try:
+                self.server.claim_credit(self.credit.credit_id, req)
+                return
+            except ServerRefused as exc:
+                raise PaymentError(f"the server refused the credit: {exc}",
+                                   credit_id=self.credit.credit_id) from exc
+            except ServerUnreachable:
+                logger.info("server out of reach: credit %s checked offline", self.credit.credit_id)
+        reason = offline_refusal(self.credit, self.card, self.public_key)
+        if reason is not None:
+            raise PaymentError(f"credit cannot be loaded here now: {reason}",
+                               credit_id=self.credit.credit_id, reason=reason)
+
+    def charge(self, txn_id: str, amount_fen: int) -> str:
+        if amount_fen != self.credit.amount_fen:
+            raise PaymentError("a credit is loaded whole", credit_id=self.credit.credit_id)
+        self._authorise(txn_id)
+        return f"CREDIT-{self.credit.credit_id}"
+
+    def charged_fen(self, txn_id: str) -> int:
+        try:
+            self._authorise(txn_id)
+        except PaymentError:
+            return 0
+        return self.credit.amount_fen
+
+    def refund(self, txn_id: str, amount_fen: int) -> str:
+        # nothing was taken at the kiosk: the journal row (purchase.refunded) tells the server
+        return f"CREDIT-NOT-LOADED-{self.credit.credit_id}"

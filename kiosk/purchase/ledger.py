@@ -104,6 +104,14 @@ class Ledger:
             self._append(s, p.txn_id, "credit.remainder",
                          {"customer_no": p.customer_no, "amount_fen": p.remainder_fen}, now)
 
+    def record_credit_applied(self, s: Session, now: datetime, p: Purchase) -> None:
+        """A credit paid elsewhere is now on the card: tell the server (it closes the credit)."""
+        credit_id = json.loads(p.quote).get("credit_id")
+        if credit_id:
+            self._append(s, p.txn_id, "pending_credit.applied", {
+                "credit_id": credit_id, "customer_no": p.customer_no, "amount_fen": p.paid_fen,
+                "card_serial": p.card_serial, "counter_after": p.counter_after}, now)
+
     def reprinted(self, s: Session, now: datetime, txn: str) -> None:
         p = self.get(s, txn)
         p.receipt_prints += 1

@@ -91,6 +91,8 @@ class Recovery:
             report.notes_returned += 1
 
     def _payment(self, method: str) -> ElectronicPayment | None:
+        if method == PaymentMethod.ELSEWHERE.value:
+            return self.payments.get(method) or _CreditNotLoaded()
         return None if method == PaymentMethod.CASH.value else self.payments.get(method)
 
     def advance(self, txn: str, card_for: CardFor | None = None) -> S:
@@ -103,6 +105,10 @@ class Recovery:
             if state is S.INIT:
                 if p.method == PaymentMethod.CASH.value:
                     self.svc.finish_payment(txn)
+                elif p.method == PaymentMethod.ELSEWHERE.value:
+                    # nothing was taken here and the card was not written: the credit stays
+                    # the resident's (the journal row tells the server it was not loaded)
+                    self.svc._move(txn, Ev.CANCEL, {"recovered": True, "reason": "credit_not_loaded"})
                 else:
                     if pay is None:
                         raise OutOfService(f"payment provider {p.method} unavailable for recovery")
@@ -170,3 +176,19 @@ class Recovery:
             self.svc._move(txn, Ev.CARD_FAILED, {"recovered": True, "reason": "not_applied"},
                            review_fen=0, review_reason=None)
         return True
+
+
+class _CreditNotLoaded:
+    """The payment side of a credit paid elsewhere during recovery: no money moved at the
+    kiosk, so 'refunding' it only records that the credit was not loaded."""
+
+    method = PaymentMethod.ELSEWHERE
+
+    def charge(self, txn_id: str, amount_fen: int) -> str:
+        raise OutOfService("a credit paid elsewhere is not claimed again during recovery")
+
+    def charged_fen(self, txn_id: str) -> int:
+        return 0
+
+    def refund(self, txn_id: str, amount_fen: int) -> str:
+        return f"CREDIT-NOT-LOADED-{txn_id[:8]}"

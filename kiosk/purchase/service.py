@@ -179,7 +179,11 @@ class PurchaseService:
         return self.ctx.printer.status()
 
     def begin(self, check: CardCheck, mode: str, value: int, method: PaymentMethod,
-              accept_no_receipt: bool = False) -> str:
+              accept_no_receipt: bool = False, credit_id: str | None = None) -> str:
+        """Start a purchase; nothing is taken yet. `credit_id` names a credit paid elsewhere
+        (method ELSEWHERE) that this purchase loads onto the card."""
+        if (method is PaymentMethod.ELSEWHERE) != (credit_id is not None):
+            raise AmountError("a credit paid elsewhere needs its credit id, and only it")
         state = self.printer_ready()
         if state not in PRINTABLE and not accept_no_receipt:
             raise PaperOut(f"printer not ready: {state.value}", printer=state.value)
@@ -192,10 +196,12 @@ class PurchaseService:
             "customer_no": snap.customer_no, "counter_before": snap.counter,
             "offline": check.offline, "max_fen": check.max_fen,
             "no_receipt": bool(accept_no_receipt and state not in PRINTABLE),
+            "credit_id": credit_id,
             "quote": {
                 "tariff": check.tariff.to_document(), "used_before": check.used_units,
                 "tier_year_start": check.tier_year_start.isoformat(), "requested": q.to_json(),
                 "snapshot": _snapshot_facts(snap), "max_fen": check.max_fen,
+                "credit_id": credit_id,
             },
         }
         crash_point("before:created")
@@ -367,6 +373,7 @@ class PurchaseService:
                                        proof=proof_json(proof), counter_after=proof.counter_after,
                                        review_fen=0, review_reason=None)
             self.ledger.record_remainder(s, now, p)
+            self.ledger.record_credit_applied(s, now, p)
 
         self._tx(apply)
         crash_point("after:card_done")
