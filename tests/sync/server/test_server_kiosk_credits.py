@@ -49,7 +49,7 @@ class Kiosk:
         self.server.close()
 
 
-def _credit(live: LiveServer, cid: str, serial: str) -> PendingCredit:
+def _credit(live: LiveServer, cid: str, _serial: str) -> PendingCredit:
     items = [PendingCredit.model_validate(i) for i in
              live.new_kiosk().get("/v1/pending-credits?since=0").json()["items"]]
     return [c for c in items if c.credit_id == cid][-1]
@@ -88,7 +88,7 @@ def test_credit_paid_elsewhere_loaded_exactly_once(live: LiveServer, tmp_path: P
         a.svc.close(txn)
         drain(a.journal, a.server, a.svc.ctx.clock)
         assert card.dump()["seq"] == 5 and card.dump()["amount"] == a.svc.get(txn).cost_fen
-        kinds = [r[0] for r in a.journal.raw("SELECT kind FROM journal WHERE txn_id = '%s'" % txn)]
+        kinds = [r[0] for r in a.journal.raw(f"SELECT kind FROM journal WHERE txn_id = '{txn}'")]
         assert "pending_credit.applied" in kinds
         assert _credit(live, cid, serial).status.value == "applied"
 
