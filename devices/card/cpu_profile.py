@@ -6,6 +6,7 @@ GET TRANSACTION PROVE."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,14 +73,61 @@ def _bcd(data: bytes) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class OnlineMac2Request:
+    """What the server needs to answer MAC2 for a load (hex fields, BCD date and time)."""
+
+    txn_id: str
+    serial: str
+    old_balance_fen: int
+    amount_fen: int
+    terminal: str
+    random: str
+    online_atc: int
+    mac1: str
+    date: str
+    time: str
+
+
+class Mac2Refused(Exception):
+    """The MAC2 service answered and refused (e.g. MAC1 invalid): do not fall back."""
+
+
+OnlineMac2 = Callable[[OnlineMac2Request], bytes]
+
+
 class CpuSession:
-    """kiosk.ports.CardSession for one inserted GasCard-CPU v1 card (worker thread only)."""
+    """kiosk.ports.CardSession for one inserted GasCard-CPU v1 card (worker thread only).
+    With `online_mac2` set, MAC2 comes from the server while it answers (no SAM quota used)
+    and from the SAM when it does not."""
 
     profile = PROFILE_NAME
 
-    def __init__(self, t: Transport, sam: SamPort | None) -> None:
+    def __init__(self, t: Transport, sam: SamPort | None, online_mac2: OnlineMac2 | None = None) -> None:
         self.t = t
         self.sam = sam
+        self.online_mac2 = online_mac2
+
+    def _mac2_online(self, credit: CardCredit, serial: bytes, init: InitResult, terminal: bytes,
+                     date4: bytes, time3: bytes) -> bytes | None:
+        """MAC2 from the server, or None when it cannot be asked (then the SAM decides)."""
+        if self.online_mac2 is None:
+            return None
+        req = OnlineMac2Request(
+            txn_id=credit.txn_id, serial=serial.hex().upper(), old_balance_fen=init.old_balance,
+            amount_fen=credit.amount_fen, terminal=terminal.hex().upper(),
+            random=init.random4.hex().upper(), online_atc=init.atc, mac1=init.mac1.hex().upper(),
+            date=date4.hex(), time=time3.hex())
+        try:
+            mac2 = self.online_mac2(req)
+        except Mac2Refused as exc:
+            raise CardWriteFailed(f"the server refused MAC2: {exc}", reason="mac1") from exc
+        except Exception as exc:  # noqa: BLE001 - out of reach: the SAM authorises offline
+            logger.info("online MAC2 unavailable (%s): the SAM authorises", exc)
+            return None
+        if len(mac2) != 4:
+            raise CardWriteFailed("the server's MAC2 is not 4 bytes", reason="mac2")
+        return mac2
 
     # --- commands ---------------------------------------------------------------------
     def _select(self) -> None:
@@ -201,7 +249,7 @@ class CpuSession:
             raise ValueError("a CPU load needs a positive amount")
         serial, _info = self._serial_and_info()
         self._check_serial(serial, credit)
-        if self.sam is None:
+        if self.sam is None and self.online_mac2 is None:
             raise SamUnavailable("no SAM: offline loads are impossible")
         terminal = terminal_bytes(credit.terminal)
         init = self._initialize(credit.amount_fen, terminal)
@@ -215,6 +263,22 @@ class CpuSession:
                 f"card balance is {init.old_balance}, expected {credit.balance_before_fen}", reason="balance_moved"
             )
         date4, time3 = date_time(credit.when)
+        online = self._mac2_online(credit, serial, init, terminal, date4, time3)
+        if online is not None:
+            mac2 = online
+            # the server's call took time: the card must still be in the load session
+        elif self.sam is None:
+            raise CardWriteFailed("no SAM and the server is out of reach", reason="sam")
+        else:
+            mac2 = self._mac2_from_sam(credit, serial, init, terminal, date4, time3)
+        # nothing else may reach the card between INITIALIZE and CREDIT
+        guard.point_of_no_return()
+        data, sw = send(self.t, build(0x80, 0x52, 0x00, 0x00, date4 + time3 + mac2, 0x04))
+        return self._after_credit(credit, serial, init, terminal, date4, time3, mac2, data, sw)
+
+    def _mac2_from_sam(self, credit: CardCredit, serial: bytes, init: InitResult, terminal: bytes,
+                       date4: bytes, time3: bytes) -> bytes:
+        assert self.sam is not None
         try:
             auth = self.sam.authorise_load(
                 serial, init.old_balance, credit.amount_fen, terminal, init.random4, init.atc,
@@ -226,9 +290,10 @@ class CpuSession:
             if exc.sw == SW_MAC_INVALID:
                 raise CardWriteFailed("the SAM refused the card's MAC1", reason="mac1") from exc
             raise CardWriteFailed(f"SAM: {exc}", reason="sam") from exc
-        # nothing else may reach the card between INITIALIZE and CREDIT
-        guard.point_of_no_return()
-        data, sw = send(self.t, build(0x80, 0x52, 0x00, 0x00, date4 + time3 + auth.mac2, 0x04))
+        return auth.mac2
+
+    def _after_credit(self, credit: CardCredit, serial: bytes, init: InitResult, terminal: bytes,
+                      date4: bytes, time3: bytes, mac2: bytes, data: bytes, sw: int) -> CreditProof:
         if sw in (0x9302, 0x6985):  # refused: the card's anti-tearing leaves nothing done
             raise CardWriteFailed(f"card refused the credit ({sw:04X})", reason="credit")
         if sw != 0x9000 or len(data) != 4:
@@ -242,11 +307,11 @@ class CpuSession:
                 f"after the load the card shows ATC {atc_after} balance {new_balance}", reason="readback"
             )
         proof = CreditProof(
-            counter_after=atc_after, tac=tac.hex().upper(), mac2=auth.mac2.hex().upper(),
+            counter_after=atc_after, tac=tac.hex().upper(), mac2=mac2.hex().upper(),
             balance_after_fen=new_balance,
         )
-        if not self.sam.verify_tac(serial, expected_balance, init.atc, credit.amount_fen, terminal,
-                                   date4, time3, tac):
+        if self.sam is not None and not self.sam.verify_tac(
+                serial, expected_balance, init.atc, credit.amount_fen, terminal, date4, time3, tac):
             # the load is on the card (ATC and balance moved): record it; settlement checks TACs
             logger.error("credit %s: the card's TAC %s does not verify", credit.txn_id, proof.tac)
         logger.info("credit %s: loaded %d fen, ATC %d -> %d", credit.txn_id, credit.amount_fen,

@@ -17,6 +17,7 @@ from kiosk.card import CardCredit, CardSnapshot, CardTech, CreditOutcome, Credit
 from kiosk.errors import CardAbsent, CardPulled, CardReaderError, KioskError, SamUnavailable
 
 from .apdu import StatusError
+from .cpu_profile import CpuSession, OnlineMac2
 from .pcsc import PcscCard, PcscContext, ReaderStatus
 from .profiles import ProfileSession, identify
 from .sam import LoadAuthorisation, SamClient, SamInfo
@@ -169,8 +170,12 @@ class CardSessionHandle:
 class CardReaders:
     """The kiosk's card readers: one for the resident's card, one for the SAM."""
 
-    def __init__(self, card_reader: str | None = None, sam_reader: str | None = None) -> None:
+    def __init__(self, card_reader: str | None = None, sam_reader: str | None = None,
+                 online_mac2: OnlineMac2 | None = None) -> None:
+        """`online_mac2`: the server's MAC2 service for CPU-card loads (the SAM answers when
+        the server does not); wired by the composition root from the sync client."""
         self._want_card, self._want_sam = card_reader, sam_reader
+        self.online_mac2 = online_mac2
         self._workers: dict[str, ReaderWorker] = {}
         self._discovery = ReaderWorker("discovery")
         self._sam: ThreadedSam | None = None
@@ -236,6 +241,8 @@ class CardReaders:
             try:
                 profile = identify(conn)
                 session = profile.open(conn, sam if profile.needs_sam else None)
+                if isinstance(session, CpuSession) and self.online_mac2 is not None:
+                    session.online_mac2 = self.online_mac2
             except StatusError as exc:
                 conn.close()
                 raise CardPulled(f"card exchange failed while identifying: {exc}") from exc

@@ -1,0 +1,68 @@
+"""Online MAC2 for CPU-card loads: the kiosk's card layer asks the server while it answers
+(the server's key store, no SAM quota used) and the SAM when it does not. Through the real
+pcscd, the vpcd card emulator and the real server."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sync_server_harness import LiveServer
+
+from devices.card.readers import CardReaders
+from devices.sim import harness
+from devices.sim.emulator import CardEmulator
+from sync.card_online import server_mac2
+from sync.client import HttpServer
+
+
+@pytest.fixture
+def card_env() -> Iterator[tuple[CardEmulator, CardReaders]]:
+    try:
+        emu, readers = harness.shared()
+    except (harness.PcscdMissing, TimeoutError, ConnectionError) as exc:
+        pytest.fail(f"the card tests need pcscd with vpcd: {exc}")
+    harness.reset(emu)
+    yield emu, readers
+    harness.reset(emu)
+    harness.release_shared()
+
+
+def _load(emu: CardEmulator, readers: CardReaders, name: str, online: object) -> tuple[int, int]:
+    readers.online_mac2 = online  # type: ignore[assignment]
+    try:
+        with harness.insert_and_open(emu, readers, name) as s:
+            snap = s.read()
+            proof = s.write_credit(harness.credit_for(snap, txn_id=f"T-{name}", amount_fen=2500))
+        return proof.counter_after, proof.balance_after_fen or 0
+    finally:
+        readers.online_mac2 = None
+
+
+@pytest.mark.parametrize("live", ["sqlite"], indirect=True)
+def test_mac2_from_the_server_while_it_answers(live: LiveServer, card_env) -> None:  # type: ignore[no-untyped-def]
+    emu, readers = card_env
+    keys = live.state.card_keys
+    # a card of the utility whose keys only the server holds: the SAM could not authorise it
+    emu.issue_cpu("u", "0A0B0C0D0E0F0102", balance=100, mlk=keys.mlk[1].hex(), mtk=keys.mtk.hex())
+    k = live.new_kiosk()
+    k.close()
+    server = HttpServer(live.base_url, k.kiosk_id, k.key, timeout_s=5.0)
+    quota = emu.dump("sam")["quota"]
+    try:
+        assert _load(emu, readers, "u", server_mac2(server)) == (1, 2600)
+    finally:
+        server.close()
+    assert emu.dump("sam")["quota"] == quota  # the online load used no offline quota
+    assert emu.dump("u")["loads_applied"] == 1
+
+
+def test_the_sam_authorises_when_the_server_is_out_of_reach(card_env) -> None:  # type: ignore[no-untyped-def]
+    emu, readers = card_env
+    emu.issue_cpu("d", "0A0B0C0D0E0F0103", balance=0)  # keys of the kiosk's SAM
+    dead = HttpServer("http://127.0.0.1:9", "K-NONE", b"\0" * 32, timeout_s=1.0)
+    quota = emu.dump("sam")["quota"]
+    try:
+        assert _load(emu, readers, "d", server_mac2(dead)) == (1, 2500)
+    finally:
+        dead.close()
+    assert emu.dump("sam")["quota"] == quota - 2500
