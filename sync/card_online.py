@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from devices.card.cpu_profile import Mac2Refused, OnlineMac2, OnlineMac2Request
+from devices.card.sam import SamPort
 
 from .client import HttpServer, ServerRefused
-from .protocol import Mac2Request
+from .protocol import Mac2Request, QuotaRequest
 
 
 def server_mac2(server: HttpServer) -> OnlineMac2:
@@ -22,3 +23,20 @@ def server_mac2(server: HttpServer) -> OnlineMac2:
         return bytes.fromhex(resp.mac2)
 
     return mac2
+
+
+def replenish_sam(server: HttpServer, sam: SamPort, journal_last_seq: int | None,
+                  below_fen: int) -> int | None:
+    """When the SAM's offline quota is below `below_fen`, fetch a quota token from the server
+    and apply it (REPLENISH QUOTA sets, it does not add; a stale token is refused by the SAM).
+    Returns the new quota, or None when nothing was done. The server renews only when it
+    holds the kiosk's whole journal."""
+    info = sam.info()
+    if info.quota_fen >= below_fen:
+        return None
+    token = server.quota_token(QuotaRequest(sam_id=info.sam_id.upper(),
+                                            sam_counter=info.counter,
+                                            journal_last_seq=journal_last_seq))
+    if not sam.replenish_quota(token.new_quota_fen, token.sam_counter, bytes.fromhex(token.mac)):
+        raise Mac2Refused("the SAM refused the quota token (stale or forged)")
+    return sam.info().quota_fen

@@ -66,3 +66,36 @@ def test_the_sam_authorises_when_the_server_is_out_of_reach(card_env) -> None:  
     finally:
         dead.close()
     assert emu.dump("sam")["quota"] == quota - 2500
+
+
+@pytest.mark.parametrize("live", ["sqlite"], indirect=True)
+def test_quota_token_replenishes_the_sam_once(live: LiveServer, card_env) -> None:  # type: ignore[no-untyped-def]
+    from devices.card.cpu_profile import Mac2Refused
+    from devices.sim.emulator import DEMO_KEYS
+    from devices.sim.sam_card import SamKeys
+    from sync.card_online import replenish_sam
+
+    emu, readers = card_env
+    assert isinstance(DEMO_KEYS, SamKeys)
+    sam = readers.sam()
+    assert sam is not None
+    sam_id = sam.info().sam_id.upper()
+    live.state.card_keys.quota_keys[sam_id] = DEMO_KEYS.quota_key  # the utility provisions it
+    emu.set_quota(100)
+    k = live.new_kiosk()
+    k.close()
+    server = HttpServer(live.base_url, k.kiosk_id, k.key, timeout_s=5.0)
+    try:
+        assert replenish_sam(server, sam, None, below_fen=1000) == live.state.card_keys.quota_fen
+        assert emu.dump("sam")["quota"] == live.state.card_keys.quota_fen
+        assert replenish_sam(server, sam, None, below_fen=1000) is None  # enough now
+        emu.set_quota(100)
+        info = sam.info()
+        # a replayed token (an old counter) is refused by the SAM itself
+        assert not sam.replenish_quota(5_000_000, info.counter - 1, b"\0\0\0\0")
+        with pytest.raises(Mac2Refused):
+            live.state.card_keys.quota_keys[sam_id] = b"\x11" * 16  # a forged key on the server side
+            replenish_sam(server, sam, None, below_fen=1000)
+        assert emu.dump("sam")["quota"] == 100
+    finally:
+        server.close()
