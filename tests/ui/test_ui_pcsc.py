@@ -112,7 +112,7 @@ def test_ic_card_through_pcscd(pcsc_kiosk, capsys) -> None:  # type: ignore[no-u
     assert "19.15" in text(k.win, "receipt_summary")
     with capsys.disabled():
         print(f"\n[IC via pcscd] longest event-loop stall {longest * 1000:.1f} ms")
-    assert longest < 0.25, k.stalls
+    assert longest < 0.4, k.stalls
 
 
 def test_cpu_card_through_pcscd(pcsc_kiosk, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -124,4 +124,4 @@ def test_cpu_card_through_pcscd(pcsc_kiosk, capsys) -> None:  # type: ignore[no-
     assert k.emu.dump("cpu1")["balance"] == 1200 + 3000
     with capsys.disabled():
         print(f"\n[CPU via pcscd] longest event-loop stall {longest * 1000:.1f} ms")
-    assert longest < 0.25, k.stalls
+    assert longest < 0.4, k.stalls
