@@ -1,0 +1,102 @@
+"""Site configuration of a kiosk: one TOML file (packaging/kiosk.example.toml). Parsed and
+checked here, with one clear message per mistake; the composition root (main.py) builds the
+devices, the core and the sync client from it."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .pricing import AmountLimits
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    kiosk_id: str
+    terminal: int
+    utility_name: str
+    data_dir: Path
+    printer_url: str
+    printer_model: str
+    cash_url: str
+    card_reader: str | None = None
+    sam_reader: str | None = None
+    server_url: str | None = None
+    kiosk_key_file: Path | None = None
+    server_public_key_file: Path | None = None
+    hotline: str = ""
+    limits: AmountLimits = field(default_factory=AmountLimits)
+
+    @property
+    def journal_path(self) -> Path:
+        return self.data_dir / "journal.db"
+
+
+def _get(table: dict[str, Any], key: str, kind: type, where: str, default: Any = ...) -> Any:
+    if key not in table:
+        if default is ...:
+            raise ConfigError(f"{where}.{key}: missing", field=f"{where}.{key}")
+        return default
+    value = table[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        raise ConfigError(f"{where}.{key}: must be {kind.__name__}", field=f"{where}.{key}")
+    return value
+
+
+def parse_config(doc: dict[str, Any]) -> KioskConfig:
+    k = _get(doc, "kiosk", dict, "config")
+    d = _get(doc, "devices", dict, "config")
+    s = _get(doc, "server", dict, "config", {})
+    lim = _get(doc, "limits", dict, "config", {})
+    kiosk_id = _get(k, "id", str, "kiosk")
+    if not kiosk_id or len(kiosk_id) > 32 or not kiosk_id.replace("-", "").isalnum():
+        raise ConfigError("kiosk.id: 1-32 letters, digits or '-'", field="kiosk.id")
+    terminal = _get(k, "terminal", int, "kiosk")
+    if not 0 < terminal < 65536:
+        raise ConfigError("kiosk.terminal: 1..65535 (written on every card record)",
+                          field="kiosk.terminal")
+    model = str(_get(d, "printer_model", str, "devices", "80"))
+    if model not in ("58", "80"):
+        raise ConfigError("devices.printer_model: 58 or 80", field="devices.printer_model")
+    limits = AmountLimits(
+        min_fen=_get(lim, "min_fen", int, "limits", 100),
+        max_fen=_get(lim, "max_fen", int, "limits", 200_000),
+        offline_per_card_day_fen=_get(lim, "offline_per_card_day_fen", int, "limits", 50_000),
+        offline_per_kiosk_fen=_get(lim, "offline_per_kiosk_fen", int, "limits", 2_000_000),
+    )
+    if not 0 < limits.min_fen <= limits.max_fen:
+        raise ConfigError("limits: 0 < min_fen <= max_fen", field="limits")
+    server_url = _get(s, "url", str, "server", None)
+    key_file = _get(s, "kiosk_key_file", str, "server", None)
+    pub_file = _get(s, "public_key_file", str, "server", None)
+    if server_url and not (key_file and pub_file):
+        raise ConfigError("server: url needs kiosk_key_file and public_key_file",
+                          field="server")
+    return KioskConfig(
+        kiosk_id=kiosk_id, terminal=terminal,
+        utility_name=_get(k, "utility_name", str, "kiosk", "城市燃气"),
+        data_dir=Path(_get(k, "data_dir", str, "kiosk", "/var/lib/gas-kiosk")),
+        hotline=_get(k, "hotline", str, "kiosk", ""),
+        printer_url=_get(d, "printer_url", str, "devices"),
+        printer_model=model,
+        cash_url=_get(d, "cash_url", str, "devices"),
+        card_reader=_get(d, "card_reader", str, "devices", None),
+        sam_reader=_get(d, "sam_reader", str, "devices", None),
+        server_url=server_url,
+        kiosk_key_file=Path(key_file) if key_file else None,
+        server_public_key_file=Path(pub_file) if pub_file else None,
+        limits=limits,
+    )
+
+
+def load_config(path: str | Path) -> KioskConfig:
+    try:
+        with open(path, "rb") as f:
+            doc = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"no configuration file at {path}", field="file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}", field="file") from None
+    return parse_config(doc)
