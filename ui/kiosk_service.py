@@ -425,8 +425,10 @@ class PurchaseSession:
                 if acc.escrow() is not None:
                     acc.return_escrow()
             p = self.svc.get(txn)
+            if p.state == S.INIT.value and p.paid_fen == 0:
+                return self.svc.finish_payment(txn)  # CANCELLED: no money
             if p.state == S.INIT.value:
-                return self.svc.finish_payment(txn)
+                logger.warning("purchase %s has %d fen in: not cancelled", txn, p.paid_fen)
             return None
 
         run_op(self.ks.workers["cash"], job, ok, lambda exc: ok(None))

@@ -140,7 +140,8 @@ class KioskWindow(QWidget):
         s.entered()
         self.render_chrome()
         s.render()
-        self.home_btn.setVisible(name not in ("attract", "writing", "idle"))
+        money_in = self.session is not None and self.session.busy() is not None
+        self.home_btn.setVisible(name not in ("attract", "writing", "idle") and not money_in)
         self.call_btn.setVisible(True)
         if speak:
             self.speak(s.prompt())
@@ -372,6 +373,7 @@ class KioskWindow(QWidget):
         assert isinstance(cash, CashScreen)
         cash.refused = None
         cash.set_total(total, maximum)
+        self.home_btn.setVisible(total == 0)  # money in: the purchase goes on
         s = self.session
         if cash.card_missing:
             return  # finished when the card is back
@@ -457,9 +459,12 @@ class KioskWindow(QWidget):
 
     def go_home_pressed(self) -> None:
         s = self.session
+        if self.current.name == "qr":
+            self.cancel_qr()
+            return
         if s is not None and s.busy() is not None:
-            return  # money in: finish the purchase first
-        self.reset_visit()
+            return  # money in: finish the purchase first (the button is hidden then)
+        self.cancel_purchase_then(self.reset_visit)
 
     # --- errors -----------------------------------------------------------------------------------
     def show_error(self, exc: Exception, stage: str, paid_fen: int) -> None:
