@@ -108,6 +108,7 @@ def walk_all(win: KioskWindow, rig: DemoRig, visit: Callable[[str], None]) -> li
     win.go("faq")
     at("faq")
     win.call_staff()
+    wait_until(lambda: win.screens["staff"].call_no is not None, what="help call")  # type: ignore[attr-defined]
     at("staff")
     win.show_error(PaperOut("printer not ready"), "pay", 0)
     at("error")
