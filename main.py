@@ -3,9 +3,18 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import logging
 import os
 import sys
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.pricing import Tariff
+
+logger = logging.getLogger("kiosk.site")
 
 
 def cash_box_report() -> dict[str, Any]:
@@ -50,10 +59,183 @@ def kioskctl_main(argv: list[str] | None = None) -> int:
     return rc
 
 
+class SiteTariffs(Sequence["Tariff"]):
+    """The tariffs in force: whatever the download cache holds signed by the server (read
+    anew on each use, so a newly downloaded tariff applies from its validity start)."""
+
+    def __init__(self, cache: Any, public_key: str) -> None:
+        self.cache, self.public_key = cache, public_key
+
+    def _all(self) -> list[Tariff]:
+        from kiosk.pricing import parse_tariff
+
+        return [parse_tariff(json.loads(d.model_dump_json())) for d in self.cache.tariffs(self.public_key)]
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._all()[i]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+class SiteAccounts:
+    """Account data, blocked cards and notices from the sync client's download cache."""
+
+    def __init__(self, cache: Any, sync: Any) -> None:
+        self.cache, self.sync = cache, sync
+
+    def account(self, customer_no: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = self.cache.get("accounts", customer_no)
+        return found
+
+    def notices(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self.cache.all("notices")
+        return items
+
+    def as_of(self) -> Any:
+        return self.sync.last_answer_at
+
+    def is_blocked(self, serial: str) -> bool:
+        return any(b.get("serial") == serial for a in self.cache.all("accounts")
+                   for b in a.get("blocked_cards", []))
+
+
+@dataclass
+class Site:
+    """A kiosk on its real devices, built from the site configuration."""
+
+    config: Any
+    journal: Any
+    readers: Any
+    printer: Any
+    server: Any
+    cache: Any
+    sync: Any
+    svc: Any
+    devices: Any
+    selftest: Any
+
+    def close(self) -> None:
+        self.sync.stop()
+        self.readers.close()
+        self.server.close()
+        self.cache.close()
+        self.journal.close()
+
+
+def build_site(cfg: Any) -> Site:
+    """config -> devices -> core -> sync. Recovery runs when the UI service starts (on the
+    cash worker, before any money); the card self-test runs here and says what is served."""
+    from devices.card.readers import CardReaders
+    from devices.card.selftest import run_selftest
+    from devices.cash.acceptor import BillAcceptor
+    from devices.printer import EscposReceiptPrinter
+    from kiosk.cashbox import CashBox
+    from kiosk.clock import SystemClock
+    from kiosk.errors import ConfigError, KioskError
+    from kiosk.journal import Journal
+    from kiosk.purchase.service import KioskContext, PurchaseService
+    from sync.cache import DownloadCache
+    from sync.card_online import server_mac2
+    from sync.client import HttpServer
+    from sync.jobs import SyncClient
+    from sync.payments import QrPayment
+    from ui.demo import ReaderCards
+    from ui.kiosk_service import Devices
+
+    if not (cfg.server_url and cfg.kiosk_key_file and cfg.server_public_key_file):
+        raise ConfigError("the kiosk needs its server (url, kiosk_key_file, public_key_file)")
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    key = bytes.fromhex(cfg.kiosk_key_file.read_text().strip())
+    public_key = cfg.server_public_key_file.read_text().strip()
+    clock = SystemClock()
+    journal = Journal(cfg.journal_path, cfg.kiosk_id)
+    journal.open()
+    server = HttpServer(cfg.server_url, cfg.kiosk_id, key, timeout_s=15.0)
+    cache = DownloadCache(cfg.data_dir / "downloads.db")
+    printer = EscposReceiptPrinter.from_config(cfg.printer_url, cfg.printer_model)
+    readers = CardReaders(cfg.card_reader, cfg.sam_reader, online_mac2=server_mac2(server))
+    report = run_selftest(readers)
+    logger.info("card self-test: serves %s; problems: %s", report.serves or "nothing",
+                report.problems or "none")
+
+    box = CashBox(journal, clock)
+
+    def health() -> Any:
+        """The heartbeat's device health (the staff console shows paper near end, the box)."""
+        from sync.protocol import DeviceHealthEvent, PrinterHealth
+
+        sam = readers.sam()
+        try:
+            quota = sam.info().quota_fen if sam is not None else None
+        except KioskError:
+            quota = None
+        present = readers.status([readers.card_reader()]) if readers.readers() else []
+        return DeviceHealthEvent(
+            printer=PrinterHealth(printer.status().value), sam_quota_fen=quota,
+            cash_box_notes=sum(box.status(None).notes.values()),
+            reader="ok" if present else "absent")
+
+    sync = SyncClient(journal, server, clock, cache, public_key, health=health)
+    accounts = SiteAccounts(cache, sync)
+    svc = PurchaseService(KioskContext(
+        kiosk_id=cfg.kiosk_id, terminal_no=cfg.terminal, journal=journal, clock=clock,
+        printer=printer, tariffs=SiteTariffs(cache, public_key), utility_name=cfg.utility_name,
+        limits=cfg.limits, is_blocked=accounts.is_blocked, is_online=lambda: sync.online is True,
+        receipt_key=key))
+    qr = QrPayment(server)
+    devices = Devices(
+        cards=ReaderCards(readers), open_acceptor=lambda: BillAcceptor.open(cfg.cash_url),
+        payments={"qr": qr}, accounts=accounts, is_online=lambda: sync.online is True,
+        print_lines=lambda lines, title: printer.print_lines(lines, title),
+        extras={"selftest": report.as_dict()})
+    return Site(cfg, journal, readers, printer, server, cache, sync, svc, devices, report)
+
+
+def run_site(config_path: str) -> int:
+    """`main.py --config FILE`: the kiosk on its real devices."""
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.config import load_config
+    from kiosk.errors import KioskError
+    from ui.app import PANEL, setup_app
+    from ui.kiosk_service import KioskService
+    from ui.voice import Speaker
+    from ui.window import KioskWindow
+
+    logging.basicConfig(level=logging.INFO)
+    try:
+        site = build_site(load_config(config_path))
+    except KioskError as exc:
+        print(f"main.py: cannot start: {exc}", file=sys.stderr)
+        return 2
+    app = QApplication(sys.argv[:1])
+    setup_app(app)
+    ks = KioskService(site.svc, site.devices)
+    site.devices.payments["qr"].show_qr = ks.show_qr
+    win = KioskWindow(ks, Speaker())
+    win.setFixedSize(*PANEL)
+    ks.start()
+    site.sync.start()
+    win.showFullScreen()
+    try:
+        return app.exec()
+    finally:
+        ks.stop()
+        site.close()
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = argv if argv is not None else sys.argv[1:]
+    if "--config" in args:
+        i = args.index("--config")
+        if i + 1 >= len(args):
+            print("main.py: --config needs a file", file=sys.stderr)
+            return 2
+        return run_site(args[i + 1])
     from ui.app import run_app
 
-    return run_app(argv if argv is not None else sys.argv[1:])
+    return run_app(args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,99 @@
+"""The kiosk as a site runs it (main.py --config): the configuration builds the real card
+readers (pcscd + the vpcd emulator with its SAM), the ESC/POS printer, the ccTalk acceptor,
+the journal and the sync client against the real server. A cash purchase, then the journal
+reaches the server and the heartbeat tells the staff console that paper is near its end."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sync_server_harness import LiveServer
+
+from devices.card.readers import CardReaders
+from devices.cash.acceptor import BillAcceptor
+from devices.sim import harness
+from devices.sim.cash_sim import CashSimulator
+from devices.sim.emulator import CardEmulator
+from devices.sim.printer_sim import PrinterSim
+from kiosk.config import parse_config
+from kiosk.ports import PaymentMethod
+from kiosk.purchase.states import S
+from main import build_site
+from sync.server import service
+from tests.kiosk.world import TARIFF
+
+
+@pytest.fixture
+def card_env() -> Iterator[tuple[CardEmulator, CardReaders]]:
+    try:
+        emu, readers = harness.shared()
+    except (harness.PcscdMissing, TimeoutError, ConnectionError) as exc:
+        pytest.fail(f"the site test needs pcscd with vpcd: {exc}")
+    harness.reset(emu)
+    yield emu, readers
+    harness.reset(emu)
+    harness.release_shared()
+
+
+@pytest.mark.parametrize("live", ["sqlite"], indirect=True)
+def test_site_from_its_configuration(live: LiveServer, card_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    emu, _shared_readers = card_env
+    tariff = {**TARIFF, "tariff_id": f"site-{uuid.uuid4().hex[:6]}"}
+    service.publish_tariff(live.sf, live.state.signer, tariff)
+    k = live.new_kiosk()
+    k.close()
+    (tmp_path / "kiosk.key").write_text(k.key.hex())
+    (tmp_path / "server.pub").write_text(live.state.signer.public_key_hex)
+    cash, printer = CashSimulator(), PrinterSim().start()
+    cash.start()
+    emu.issue_ic("c", "5A5A5A5A00000001")
+    cfg = parse_config({
+        "kiosk": {"id": k.kiosk_id, "terminal": 21, "data_dir": str(tmp_path / "var")},
+        "devices": {"printer_url": printer.url, "printer_model": "80", "cash_url": cash.url},
+        "server": {"url": live.base_url, "kiosk_key_file": str(tmp_path / "kiosk.key"),
+                   "public_key_file": str(tmp_path / "server.pub")},
+    })
+    site = build_site(cfg)
+    acceptor = None
+    try:
+        assert sorted(site.selftest.serves) == ["cpu", "ic"], site.selftest.problems
+        assert len(site.svc.ctx.tariffs) == 0  # nothing trusted before the first download
+        site.sync.download_job()
+        assert site.sync.online is True
+        assert [t.tariff_id for t in site.svc.ctx.tariffs] == [tariff["tariff_id"]]
+
+        emu.insert("c")
+        assert site.readers.wait_for_card(5.0)
+        session = site.readers.current_session()
+        check = site.svc.check_card(session.read(), session.offline_quota_fen())
+        assert not check.offline
+        txn = site.svc.begin(check, "amount", 5000, PaymentMethod.CASH)
+        acceptor = BillAcceptor.open(cfg.cash_url, poll_interval=0.02, stack_timeout=3.0)
+        site.svc.cash_enable(txn, acceptor)
+        assert cash.insert_note(5000) == "escrow"
+        assert site.svc.take_note(txn, acceptor) == 5000
+        assert site.svc.finish_payment(txn) is S.PAID
+        assert site.svc.write_card(txn, session) is S.CARD_DONE
+        assert site.svc.print_receipt(txn) is S.RECEIPT_DONE
+        site.svc.close(txn)
+        assert any("50.00" in line for line in printer.lines())
+
+        assert site.sync.upload_job() > 0
+        last = site.journal.raw("SELECT max(seq) FROM journal")[0][0]
+        assert site.server.status().last_seq == last
+        assert site.svc.get(txn).state == S.ACKED.value
+
+        printer.set_paper("near_end")
+        site.sync.heartbeat_job()
+        mine = next(x for x in service.kiosks(live.sf) if x.kiosk_id == k.kiosk_id)
+        health = service.health_of(mine)
+        assert health["printer"] == "paper_near_end" and health["cash_box_notes"] == 1
+        assert health["sam_quota_fen"] is not None
+    finally:
+        if acceptor is not None:
+            acceptor.close()
+        site.close()
+        printer.stop()
+        cash.stop()
