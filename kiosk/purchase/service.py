@@ -18,8 +18,8 @@ from ..errors import (
     AmountError,
     CardBlocked,
     CardDamaged,
+    CardError,
     CardLocked,
-    CardPulled,
     CardWriteFailed,
     CashError,
     EscrowLost,
@@ -356,7 +356,7 @@ class PurchaseService:
         except CardWriteFailed as exc:
             self._move(txn, Ev.CARD_FAILED, {"reason": exc.code})
             return S.CARD_FAILED
-        except CardPulled as exc:
+        except CardError as exc:  # pulled, absent, reader trouble: the card decides later
             self._move(txn, Ev.CARD_UNKNOWN, {"reason": exc.code}, review_fen=p.paid_fen,
                        review_reason="card_outcome_unknown")
             return S.MANUAL_REVIEW

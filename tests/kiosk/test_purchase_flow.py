@@ -188,3 +188,16 @@ def test_cpu_card_loads_money_no_remainder(tmp_path: Path) -> None:
         assert proof["counter_after"] == 1 and proof["tac"]
     finally:
         w.close()
+
+
+def test_a_card_gone_after_card_pending_waits_for_the_card(world: World) -> None:
+    check = world.svc.check_card(world.card.read())
+    txn = world.svc.begin(check, "amount", 5000, PaymentMethod.QR)
+    world.svc.pay_electronic(txn, world.payment)
+    world.card.set(present=False)  # CardAbsent from the session, after CARD_PENDING
+    assert world.svc.write_card(txn, world.card) is S.MANUAL_REVIEW
+    assert world.svc.get(txn).review_reason == "card_outcome_unknown"
+    world.card.set(present=True)
+    world.recovery().reconcile_card(world.card.read().serial, world.card)
+    assert world.svc.get(txn).state == S.OUTBOX.value
+    assert len(world.card.dump()["writes"]) == 1
