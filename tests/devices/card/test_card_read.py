@@ -78,7 +78,8 @@ def test_bad_crc_is_damaged(emu: CardEmulator, readers: CardReaders, addr: int, 
 def test_bad_meter_zone_blocks_the_purchase(emu: CardEmulator, readers: CardReaders) -> None:
     emu.issue_ic("c", SERIAL)
     emu.meter_load("c")
-    emu.poke("c", 0x9F, "00")  # break the meter zone CRC
+    crc_lo = bytes.fromhex(emu.dump("c")["memory"])[0x9F]
+    emu.poke("c", 0x9F, f"{crc_lo ^ 0xFF:02X}")  # break the meter zone CRC (whatever it was)
     with insert_and_open(emu, readers, "c") as s:
         snap = s.read()
         assert "meter_zone_crc" in snap.problems

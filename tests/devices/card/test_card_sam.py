@@ -33,7 +33,19 @@ def test_sam_pulled_during_authorisation(emu: CardEmulator, readers: CardReaders
         emu.disarm(slot=SAM_SLOT)
         emu.slots[SAM_SLOT].insert(emu.sam)
     assert readers.wait_for_card(5)
+    _wait_for_sam(readers)  # pcscd polls presence about every 400 ms
     assert sam.info().quota_fen == quota - (40 if mode == "after" else 0)
     with insert_and_open(emu, readers, "p") as s:
         proof = s.write_credit(credit_for(s.read(), amount_fen=40))
     assert proof.balance_after_fen == 40
+
+
+def _wait_for_sam(readers: CardReaders, timeout_s: float = 10.0) -> None:
+    import time
+
+    _card, sam_reader = readers.names()
+    assert sam_reader is not None
+    end = time.monotonic() + timeout_s
+    while not readers.status([sam_reader])[0].present:
+        assert time.monotonic() < end, "pcscd did not see the SAM come back"
+        time.sleep(0.05)
