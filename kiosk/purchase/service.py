@@ -2,8 +2,6 @@
 the journal before and after its external effect."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import uuid
@@ -35,7 +33,6 @@ from ..errors import (
 )
 from ..journal import Journal
 from ..journal.models import Purchase
-from ..masking import mask_customer, mask_serial
 from ..ports import (
     CardSession,
     CashAcceptor,
@@ -55,8 +52,9 @@ from ..pricing import (
     select_tariff,
     tier_year_usage,
 )
-from ..receipt import Receipt, TierLine
+from ..receipt import Receipt
 from .ledger import Ledger, credit_from_json, credit_json, proof_json
+from .receipts import as_voucher, build_receipt
 from .states import Ev, S
 
 logger = logging.getLogger(__name__)
@@ -447,29 +445,11 @@ class PurchaseService:
         return str(row.body)
 
     def receipt(self, p: Purchase) -> Receipt:
-        qd = json.loads(p.quote)
-        final = qd.get("final") or qd["requested"]
-        tiers = tuple(TierLine(t["tier"], t["volume"], t["price"], t["cost_fen"]) for t in final["tiers"])
-        when = self.ctx.clock.now()
-        return Receipt(
-            utility_name=self.ctx.utility_name, kiosk_id=self.ctx.kiosk_id, txn_id=p.txn_id,
-            seq=p.created_seq, time=when, card_serial_masked=mask_serial(p.card_serial),
-            customer_masked=mask_customer(p.customer_no), volume_units=p.volume_units,
-            amount_paid_fen=p.paid_fen, cost_fen=p.cost_fen, remainder_fen=p.remainder_fen,
-            tiers=tiers, payment_method=p.method, tariff_version=int(final["tariff_version"]),
-            offline=bool(p.offline), verify_code=self.verify_code(p),
-        )
+        c = self.ctx
+        return build_receipt(p, c.utility_name, c.kiosk_id, c.receipt_key, c.clock.now())
 
     def voucher(self, p: Purchase) -> Receipt:
-        r = self.receipt(p)
-        return replace(r, volume_units=0, cost_fen=0, remainder_fen=0, tiers=(), extra_lines=(
-            "现金凭证 CASH VOUCHER", f"已收现金 {p.paid_fen // 100}.{p.paid_fen % 100:02d} 元，未能写入燃气卡",
-            "请持本凭证到服务柜台办理 Please bring this voucher to the counter"))
-
-    def verify_code(self, p: Purchase) -> str:
-        msg = f"{self.ctx.kiosk_id}|{p.created_seq}|{p.txn_id}|{p.paid_fen}|{p.cost_fen}|{p.volume_units}"
-        mac = hmac.new(self.ctx.receipt_key, msg.encode(), hashlib.sha256).hexdigest()[:16]
-        return f"{self.ctx.kiosk_id}:{p.created_seq}:{p.txn_id}:{mac}"
+        return as_voucher(self.receipt(p), p.paid_fen)
 
 
 def _snapshot_facts(snap: CardSnapshot) -> dict[str, Any]:
