@@ -182,7 +182,7 @@ def build_site(cfg: Any) -> Site:
         kiosk_id=cfg.kiosk_id, terminal_no=cfg.terminal, journal=journal, clock=clock,
         printer=printer, tariffs=SiteTariffs(cache, public_key), utility_name=cfg.utility_name,
         limits=cfg.limits, is_blocked=accounts.is_blocked, is_online=lambda: sync.online is True,
-        receipt_key=key))
+        receipt_key=key, tariff_id=cfg.tariff_id))
     qr = QrPayment(server)
     devices = Devices(
         cards=ReaderCards(readers), open_acceptor=lambda: BillAcceptor.open(cfg.cash_url),

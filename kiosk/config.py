@@ -27,6 +27,7 @@ class KioskConfig:
     kiosk_key_file: Path | None = None
     server_public_key_file: Path | None = None
     hotline: str = ""
+    tariff_id: str = "residential"
     limits: AmountLimits = field(default_factory=AmountLimits)
 
     @property
@@ -79,6 +80,7 @@ def parse_config(doc: dict[str, Any]) -> KioskConfig:
         utility_name=_get(k, "utility_name", str, "kiosk", "城市燃气"),
         data_dir=Path(_get(k, "data_dir", str, "kiosk", "/var/lib/gas-kiosk")),
         hotline=_get(k, "hotline", str, "kiosk", ""),
+        tariff_id=_get(k, "tariff_id", str, "kiosk", "residential"),
         printer_url=_get(d, "printer_url", str, "devices"),
         printer_model=model,
         cash_url=_get(d, "cash_url", str, "devices"),

@@ -77,6 +77,7 @@ class KioskContext:
     is_blocked: Callable[[str], bool] = lambda serial: False
     is_online: Callable[[], bool] = lambda: False
     receipt_key: bytes = b"receipt-verification"
+    tariff_id: str | None = None  # the tariff this kiosk sells on (None: the only one it has)
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ class PurchaseService:
                                      card_seq=rec.seq,
                                      meter_seq=None if snap.meter is None else snap.meter.loaded_seq)
         now = self.ctx.clock.now()
-        tariff = select_tariff(self.ctx.tariffs, now.date())
+        tariff = select_tariff(self.ctx.tariffs, now.date(), self.ctx.tariff_id)
         if snap.tech is CardTech.IC and snap.record is not None:
             start, used = tier_year_usage(tariff, now.date(), snap.record.tier_year_start,
                                           snap.record.tier_year_units)

@@ -103,6 +103,8 @@ def test_tariff_versions_in_force() -> None:
     assert select_tariff([v3, v4], date(2027, 1, 1)).version == 4
     with pytest.raises(TariffError):
         select_tariff([v4], date(2026, 1, 1))
+    other = parse_tariff({**TARIFF, "tariff_id": "commercial", "version": 9})
+    assert select_tariff([v3, v4, other], date(2027, 1, 1), "residential").version == 4
 
 
 @pytest.mark.parametrize("mutate, field", [
