@@ -3,6 +3,8 @@ under pytest-xdist they all run on one worker (the `pcsc` group); the rest sprea
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -19,3 +21,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         uses = set(getattr(item, "fixturenames", ()))
         if rel.startswith(PCSC_DIRS) or uses & PCSC_FIXTURES or "pcsc" in rel:
             item.add_marker(pytest.mark.xdist_group("pcsc"))
+
+
+@pytest.fixture
+def card_env() -> Iterator[tuple[Any, Any]]:
+    """The process's card emulator (SAM in slot 1) and card readers through the real pcscd;
+    fails (never skips) without pcscd and vpcd. Gives the virtual reader back afterwards:
+    another test process may be waiting for it."""
+    from devices.sim import harness
+
+    try:
+        emu, readers = harness.shared()
+    except (harness.PcscdMissing, TimeoutError, ConnectionError) as exc:
+        pytest.fail(f"this test needs pcscd with the vpcd virtual reader: {exc}")
+    harness.reset(emu)
+    _wait_for_sam(readers)
+    yield emu, readers
+    harness.reset(emu)
+    harness.release_shared()
+
+
+def _wait_for_sam(readers: Any, timeout_s: float = 10.0) -> None:
+    """pcscd polls presence about every 400 ms: a freshly started emulator's SAM is not there
+    at once."""
+    import time
+
+    _card, sam_reader = readers.names()
+    end = time.monotonic() + timeout_s
+    while sam_reader is None or not readers.status([sam_reader])[0].present:
+        if time.monotonic() > end:
+            pytest.fail("pcscd did not see the SAM in the virtual reader's slot 1")
+        time.sleep(0.05)
+        _card, sam_reader = readers.names()

@@ -2,13 +2,12 @@
 read, validate, write, verify, record; tears followed by a kiosk restart and recovery."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devices.card.ic_layout import current_slot, decode_record
-from devices.card.readers import CardReaders, CardSessionHandle
+from devices.card.readers import CardSessionHandle
 from devices.sim import harness
 from devices.sim.emulator import CardEmulator
 from kiosk.errors import AmountError, MeterNotLoaded, SamQuotaExceeded
@@ -23,24 +22,6 @@ from tests.kiosk.world import TARIFF
 
 IC_SERIAL = "11223344556677AA"
 CPU_SERIAL = "11223344556677BB"
-
-
-@pytest.fixture
-def card_env() -> Iterator[tuple[CardEmulator, CardReaders]]:
-    try:
-        emu, readers = harness.shared()
-    except (harness.PcscdMissing, TimeoutError, ConnectionError) as exc:
-        pytest.fail(f"the card tests need pcscd with vpcd: {exc}")
-    harness.reset(emu)
-    yield emu, readers
-    harness.reset(emu)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _give_the_reader_back() -> Iterator[None]:
-    """Another test process may be waiting for the virtual reader."""
-    yield
-    harness.release_shared()
 
 
 class Core:

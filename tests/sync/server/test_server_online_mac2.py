@@ -3,8 +3,6 @@
 pcscd, the vpcd card emulator and the real server."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sync_server_harness import LiveServer
 
@@ -13,18 +11,6 @@ from devices.sim import harness
 from devices.sim.emulator import CardEmulator
 from sync.card_online import server_mac2
 from sync.client import HttpServer
-
-
-@pytest.fixture
-def card_env() -> Iterator[tuple[CardEmulator, CardReaders]]:
-    try:
-        emu, readers = harness.shared()
-    except (harness.PcscdMissing, TimeoutError, ConnectionError) as exc:
-        pytest.fail(f"the card tests need pcscd with vpcd: {exc}")
-    harness.reset(emu)
-    yield emu, readers
-    harness.reset(emu)
-    harness.release_shared()
 
 
 def _load(emu: CardEmulator, readers: CardReaders, name: str, online: object) -> tuple[int, int]:

@@ -5,17 +5,13 @@ reaches the server and the heartbeat tells the staff console that paper is near 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sync_server_harness import LiveServer
 
-from devices.card.readers import CardReaders
 from devices.cash.acceptor import BillAcceptor
-from devices.sim import harness
 from devices.sim.cash_sim import CashSimulator
-from devices.sim.emulator import CardEmulator
 from devices.sim.printer_sim import PrinterSim
 from kiosk.config import parse_config
 from kiosk.ports import PaymentMethod
@@ -23,18 +19,6 @@ from kiosk.purchase.states import S
 from main import build_site
 from sync.server import service
 from tests.kiosk.world import TARIFF
-
-
-@pytest.fixture
-def card_env() -> Iterator[tuple[CardEmulator, CardReaders]]:
-    try:
-        emu, readers = harness.shared()
-    except (harness.PcscdMissing, TimeoutError, ConnectionError) as exc:
-        pytest.fail(f"the site test needs pcscd with vpcd: {exc}")
-    harness.reset(emu)
-    yield emu, readers
-    harness.reset(emu)
-    harness.release_shared()
 
 
 @pytest.mark.parametrize("live", ["sqlite"], indirect=True)
