@@ -189,18 +189,19 @@ class PurchaseService:
         q = self.quote(check, mode, value)
         snap = check.snapshot
         txn = uuid.uuid4().hex
+        no_receipt = bool(accept_no_receipt and state not in PRINTABLE)
         data = {
             "method": method.value, "mode": mode, "requested": value,
             "card_serial": snap.serial, "card_tech": snap.tech.value,
             "customer_no": snap.customer_no, "counter_before": snap.counter,
             "offline": check.offline, "max_fen": check.max_fen,
-            "no_receipt": bool(accept_no_receipt and state not in PRINTABLE),
+            "no_receipt": no_receipt,
             "credit_id": credit_id,
             "quote": {
                 "tariff": check.tariff.to_document(), "used_before": check.used_units,
                 "tier_year_start": check.tier_year_start.isoformat(), "requested": q.to_json(),
                 "snapshot": _snapshot_facts(snap), "max_fen": check.max_fen,
-                "credit_id": credit_id,
+                "credit_id": credit_id, "no_receipt": no_receipt,
             },
         }
         crash_point("before:created")
@@ -404,7 +405,7 @@ class PurchaseService:
     # --- 5. receipt, 6. close -----------------------------------------------------------------
     def print_receipt(self, txn: str) -> S:
         p = self.get(txn)
-        no_receipt = bool(json.loads(self._created_body(txn)).get("no_receipt"))
+        no_receipt = bool(json.loads(p.quote).get("no_receipt"))
         printed = False if no_receipt else self._print(self.receipt(p))
         crash_point("effect:print:after")
         if printed:
@@ -437,13 +438,6 @@ class PurchaseService:
         if p.state in (S.OUTBOX.value, S.ACKED.value):
             return
         self._move(txn, Ev.CLOSED)
-
-    def _created_body(self, txn: str) -> str:
-        from ..journal.models import JournalRow
-
-        p = self.get(txn)
-        row = self._tx(lambda s: s.get(JournalRow, p.created_seq))
-        return str(row.body)
 
     def receipt(self, p: Purchase) -> Receipt:
         c = self.ctx
