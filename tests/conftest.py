@@ -24,43 +24,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-def emu() -> Iterator[Any]:
-    """The process's card emulator (SAM in slot 1) on the real pcscd, emptied before and
-    after the test; fails (never skips) without pcscd and the vpcd virtual reader."""
+def card_env() -> Iterator[tuple[Any, Any]]:
+    """The process's card emulator (SAM in slot 1) and card readers through the real pcscd;
+    fails (never skips) without pcscd and vpcd. Gives the virtual reader back afterwards:
+    another test process may be waiting for it."""
     from devices.sim import harness
 
     try:
-        emulator, _readers = harness.shared()
+        emu, readers = harness.shared()
     except (harness.PcscdMissing, TimeoutError, ConnectionError) as exc:
         pytest.fail(f"this test needs pcscd with the vpcd virtual reader: {exc}")
-    harness.reset(emulator)
-    yield emulator
-    harness.reset(emulator)
-
-
-@pytest.fixture
-def readers(emu: Any) -> Any:
-    from devices.sim import harness
-
-    return harness.shared()[1]
-
-
-@pytest.fixture
-def card_env(emu: Any, readers: Any) -> tuple[Any, Any]:
-    """Both, once pcscd sees the SAM (as after the emulator was started afresh)."""
+    harness.reset(emu)
     _wait_for_sam(readers)
-    return emu, readers
-
-
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    """Give the virtual reader back as soon as the next test is elsewhere: another test run,
-    or a test starting the emulator as a subprocess, may be waiting for it."""
-    if not set(getattr(item, "fixturenames", ())) & PCSC_FIXTURES:
-        return
-    if nextitem is None or nextitem.path.parent != item.path.parent:
-        from devices.sim import harness
-
-        harness.release_shared()
+    yield emu, readers
+    harness.reset(emu)
+    harness.release_shared()
 
 
 def _wait_for_sam(readers: Any, timeout_s: float = 10.0) -> None:
