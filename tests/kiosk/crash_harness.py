@@ -163,8 +163,10 @@ def run_child(fn: Callable[[], None], env: dict[str, str], kill_after_s: float |
             code = 3
             if trace_file is not None:
                 trace_file.with_suffix(".err").write_text(traceback.format_exc())
-        if trace_file is not None:
-            trace_file.write_text(json.dumps(crashpoints.trace))
+        if trace_file is not None:  # atomically: the random-instant kill may land right here
+            part = trace_file.with_suffix(".part")
+            part.write_text(json.dumps(crashpoints.trace))
+            os.replace(part, trace_file)
         os._exit(code)
     _, status = os.waitpid(pid, 0)
     killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL

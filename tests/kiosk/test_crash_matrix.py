@@ -19,6 +19,7 @@ from .crash_harness import (
     CaseResult,
     Scenario,
     run_case,
+    run_child,
     run_purchase,
     trace_recovery,
     trace_scenario,
@@ -166,3 +167,30 @@ def test_same_points_without_bug_are_clean(traces: Traces) -> None:
         for seed, _ in traces.run[point][:4]:
             r = run_case(traces.base, Scenario.make(seed), point, 1)
             assert r.killed and not r.violations and not r.error, r
+
+
+def test_child_killed_while_writing_its_trace_leaves_no_half_file(tmp_path: Path) -> None:
+    """A random-instant kill can land after the purchase, while the child writes its trace
+    (CI found one: an empty trace file read as JSON). The write is atomic, so the harness
+    sees a whole trace or none."""
+    import signal
+
+    parent = os.getpid()
+    real_write = Path.write_text
+
+    def write_half_then_die(self: Path, data: str, *a: object, **kw: object) -> int:
+        if os.getpid() != parent:
+            real_write(self, data[: len(data) // 2])
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_write(self, data)
+
+    trace_file = tmp_path / "case.t1"
+    orig = Path.write_text
+    Path.write_text = write_half_then_die  # type: ignore[method-assign,assignment]
+    try:
+        res = run_child(lambda: None, {}, None, trace_file)
+    finally:
+        Path.write_text = orig  # type: ignore[method-assign]
+    assert res.killed
+    assert res.trace == [] and res.error == ""
+    assert not trace_file.exists()
