@@ -3,8 +3,11 @@ driver and simulator, receipts through the real ESC/POS driver and printer simul
 longest stall of the GUI event loop during the purchase is measured."""
 from __future__ import annotations
 
+import io
 import json
 
+from PySide6.QtCore import QBuffer, QIODevice
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QLabel
 
 from kiosk.purchase.states import S
@@ -12,6 +15,17 @@ from sync.protocol import RatingEvent, parse_event
 from tests.ui.uikit import Heartbeat, buy_until_screen, press, rows, text, wait_screen, wait_until
 
 STALL_BOUND_S = 0.4  # typical: 40-100 ms on an idle machine, ~150 ms with the CPU shared
+
+
+def decode_qr(pix: QPixmap) -> list[str]:
+    """Read the QR code off the screen pixels with a real decoder (zxing-cpp)."""
+    import zxingcpp
+    from PIL import Image
+
+    buf = QBuffer()
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    pix.save(buf, "PNG")
+    return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(bytes(buf.data()))))]
 
 
 def purchase_states(rig) -> list[tuple[str, int, int, int]]:  # type: ignore[no-untyped-def]
@@ -92,7 +106,10 @@ def test_qr_only_when_online_and_a_qr_purchase(kiosk) -> None:  # type: ignore[n
     press(win, "pay_qr")
     wait_screen(win, "qr")
     wait_until(lambda: win.screens["qr"].payload != "", what="QR code shown")  # type: ignore[attr-defined]
-    assert win.findChild(QLabel, "qr_code").pixmap().width() >= 400
+    pix = win.findChild(QLabel, "qr_code").pixmap()
+    assert pix.width() >= 400
+    assert decode_qr(pix) == [win.screens["qr"].payload]  # a phone can scan what is drawn
+    assert f"fen={rig.svc.target_fen(win.session.txn)}" in win.screens["qr"].payload
     rig.qr.pay()  # the payer scans and pays
     wait_screen(win, "done", timeout=15)
     assert json.loads(json.dumps(rig.payment.dump()))["charges"]  # the provider was charged

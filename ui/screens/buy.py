@@ -265,19 +265,16 @@ class CashScreen(Screen):
 
 
 def qr_pixmap(payload: str, size: int) -> QPixmap:
-    """The payment QR code, drawn black on white with a quiet zone."""
-    import qrcode  # type: ignore[import-untyped]
+    """The payment QR code (segno), drawn black on white with the 4-module quiet zone."""
+    import segno
 
-    qr = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    qr.add_data(payload)
-    qr.make(fit=True)
-    m = qr.get_matrix()
-    n = len(m)
+    rows = [list(r) for r in segno.make_qr(payload, error="m", boost_error=False).matrix_iter(scale=1, border=4)]
+    n = len(rows)
     cell = max(size // n, 1)
     img = QImage(n * cell, n * cell, QImage.Format.Format_RGB32)
     img.fill(QColor("#ffffff"))
     p = QPainter(img)
-    for y, line in enumerate(m):
+    for y, line in enumerate(rows):
         for x, dark in enumerate(line):
             if dark:
                 p.fillRect(x * cell, y * cell, cell, cell, QColor("#000000"))
