@@ -138,7 +138,7 @@ def build_site(cfg: Any) -> Site:
     from sync.cache import DownloadCache
     from sync.card_online import server_mac2
     from sync.client import HttpServer
-    from sync.jobs import SyncClient
+    from sync.jobs import SyncClient, SyncSettings
     from sync.payments import QrPayment
     from ui.demo import ReaderCards
     from ui.kiosk_service import Devices
@@ -176,7 +176,9 @@ def build_site(cfg: Any) -> Site:
             cash_box_notes=sum(box.status(None).notes.values()),
             reader="ok" if present else "absent")
 
-    sync = SyncClient(journal, server, clock, cache, public_key, health=health)
+    sync = SyncClient(journal, server, clock, cache, public_key, health=health, sam=readers.sam,
+                      settings=SyncSettings(sam_replenish_below_fen=cfg.sam_replenish_below_fen,
+                                            sam_interval_s=cfg.sam_check_interval_s))
     accounts = SiteAccounts(cache, sync)
     svc = PurchaseService(KioskContext(
         kiosk_id=cfg.kiosk_id, terminal_no=cfg.terminal, journal=journal, clock=clock,

@@ -29,6 +29,10 @@ class KioskConfig:
     hotline: str = ""
     tariff_id: str = "residential"
     limits: AmountLimits = field(default_factory=AmountLimits)
+    # the sync client tops the SAM's offline quota up from the server when it is below this,
+    # checked every sam_check_interval_s (sync.jobs.SyncClient.sam_job)
+    sam_replenish_below_fen: int = 1_000_000
+    sam_check_interval_s: int = 600
 
     @property
     def journal_path(self) -> Path:
@@ -75,6 +79,14 @@ def parse_config(doc: dict[str, Any]) -> KioskConfig:
     if server_url and not (key_file and pub_file):
         raise ConfigError("server: url needs kiosk_key_file and public_key_file",
                           field="server")
+    below = _get(s, "sam_replenish_below_fen", int, "server", 1_000_000)
+    if below <= 0:
+        raise ConfigError("server.sam_replenish_below_fen: more than 0",
+                          field="server.sam_replenish_below_fen")
+    every = _get(s, "sam_check_interval_s", int, "server", 600)
+    if every <= 0:
+        raise ConfigError("server.sam_check_interval_s: more than 0 seconds",
+                          field="server.sam_check_interval_s")
     return KioskConfig(
         kiosk_id=kiosk_id, terminal=terminal,
         utility_name=_get(k, "utility_name", str, "kiosk", "城市燃气"),
@@ -90,6 +102,8 @@ def parse_config(doc: dict[str, Any]) -> KioskConfig:
         kiosk_key_file=Path(key_file) if key_file else None,
         server_public_key_file=Path(pub_file) if pub_file else None,
         limits=limits,
+        sam_replenish_below_fen=below,
+        sam_check_interval_s=every,
     )
 
 

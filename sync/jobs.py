@@ -1,7 +1,8 @@
 """The kiosk's sync client: APScheduler 3 jobs (misfire_grace_time=None, coalesce, one
 instance each) that upload the outbox in seq order and in batches (kiosk.outbox marks a row
 sent only after the server said it stored it), download what the server publishes into the
-DownloadCache, and send a heartbeat with device health.
+DownloadCache, send a heartbeat with device health, and, when the kiosk has a SAM, top up
+the SAM's offline quota from the server when it runs low (`sam_job`).
 
 "Online" means the server answered the last request (any HTTP answer), not that a link is
 up. Failures back off exponentially with full jitter, capped, and never give up.
@@ -25,12 +26,17 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from devices.card.apdu import StatusError
+from devices.card.cpu_profile import Mac2Refused
+from devices.card.sam import SamPort
 from kiosk import outbox
+from kiosk.errors import KioskError
 from kiosk.journal import Journal
 from kiosk.journal.models import JournalRow, OutboxRow
 from kiosk.ports import Clock
 
 from .cache import DownloadCache
+from .card_online import replenish_sam
 from .client import HttpServer, ServerUnreachable, SyncError
 from .protocol import DeviceHealthEvent
 from .tariff_verify import TariffRejected, verify_tariff
@@ -57,6 +63,9 @@ class SyncSettings:
     backoff_base_s: float = 2.0
     backoff_max_s: float = 300.0
     unsent_alert_after: timedelta = timedelta(hours=1)
+    # the SAM's offline quota is topped up (to the server's quota) when it is below this
+    sam_replenish_below_fen: int = 1_000_000
+    sam_interval_s: float = 600.0
 
 
 class Backoff:
@@ -100,18 +109,27 @@ class SyncClient:
         *,
         settings: SyncSettings | None = None,
         health: Callable[[], DeviceHealthEvent] | None = None,
+        sam: Callable[[], SamPort | None] | None = None,
         rnd: random.Random | None = None,
     ) -> None:
         self.journal, self.server, self.clock, self.cache = journal, server, clock, cache
         self.public_key = tariff_public_key
         self.settings = settings or SyncSettings()
         self.health = health
+        self.sam = sam  # the kiosk's SAM, None when it has none (then no SAM job)
         s = self.settings
         self.upload_backoff = Backoff(s.backoff_base_s, s.backoff_max_s, rnd)
         self.download_backoff = Backoff(s.backoff_base_s, s.backoff_max_s, rnd)
+        self.sam_backoff = Backoff(s.backoff_base_s, s.backoff_max_s, rnd)
         self.online: bool | None = None  # None: not asked yet
         self.last_answer_at: datetime | None = None
         self.last_error: str | None = None
+        # what the SAM job last saw, for the technician screen: the SAM's offline quota as
+        # last read (after a top-up, the new one), when, and the last failure (None after a
+        # run that did what it had to)
+        self.sam_quota_fen: int | None = None
+        self.sam_checked_at: datetime | None = None
+        self.sam_error: str | None = None
         self._scheduler: BackgroundScheduler | None = None
         self._lock = threading.Lock()
 
@@ -200,6 +218,65 @@ class SyncClient:
             return
         self._answered()
 
+    def sam_job(self) -> int | None:
+        """Reads the SAM's offline quota and, below `sam_replenish_below_fen`, asks the server
+        for a quota token (which it grants only when it holds the whole journal) and applies
+        it. Returns the new quota after a top-up, else None. Never raises: a failure is logged,
+        kept in `sam_error` and backed off like the other jobs."""
+        if self.sam is None or not self.sam_backoff.ready():
+            return None
+        try:
+            sam = self.sam()
+            if sam is None:  # no SAM reader (any more): nothing to top up
+                return None
+            return self._top_up(sam)
+        except Exception as exc:  # the scheduler thread must not die of a device surprise
+            logger.exception("SAM quota job failed unexpectedly")
+            self._sam_failed(f"{type(exc).__name__}: {exc}")
+            return None
+
+    def _top_up(self, sam: SamPort) -> int | None:
+        below = self.settings.sam_replenish_below_fen
+        try:
+            info = sam.info()
+        except (KioskError, StatusError) as exc:
+            self._sam_failed(f"SAM not readable: {exc}")
+            return None
+        self.sam_quota_fen, self.sam_checked_at = info.quota_fen, self.clock.now()
+        if info.quota_fen >= below:
+            self.sam_error = None
+            self.sam_backoff.succeeded()
+            return None
+        last_seq, _oldest, _n = self._journal_state()
+        logger.info("SAM %s offline quota %d fen is below %d fen: asking the server for a token",
+                    info.sam_id, info.quota_fen, below)
+        try:
+            new = replenish_sam(self.server, sam, last_seq, below)
+        except SyncError as exc:
+            self._failed(exc, self.sam_backoff)
+            self.sam_error = f"server: {str(exc)[:300]}"
+            return None
+        except Mac2Refused as exc:  # the server answered; the SAM refused its token
+            self._answered()
+            self._sam_failed(str(exc))
+            return None
+        except (KioskError, StatusError) as exc:
+            self._sam_failed(f"SAM: {exc}")
+            return None
+        self._answered()
+        self.sam_backoff.succeeded()
+        self.sam_error = None
+        if new is not None:
+            self.sam_quota_fen, self.sam_checked_at = new, self.clock.now()
+            logger.info("SAM %s offline quota topped up to %d fen", info.sam_id, new)
+        return new
+
+    def _sam_failed(self, message: str) -> None:
+        self.sam_error = message[:300]
+        delay = self.sam_backoff.failed()
+        logger.warning("SAM quota job failed (%d in a row, next try in %.1f s): %s",
+                       self.sam_backoff.failures, delay, message)
+
     # --- the technician screen -------------------------------------------------------
     def _journal_state(self) -> tuple[int, datetime | None, int]:
         def q(s: Session) -> tuple[int, str | None, int]:
@@ -237,6 +314,9 @@ class SyncClient:
                       next_run_time=datetime.now().astimezone(), **common)
         sched.add_job(self.heartbeat_job, "interval", seconds=s.heartbeat_interval_s, id="sync-heartbeat",
                       next_run_time=datetime.now().astimezone(), **common)
+        if self.sam is not None:
+            sched.add_job(self.sam_job, "interval", seconds=s.sam_interval_s, id="sync-sam-quota",
+                          next_run_time=datetime.now().astimezone(), **common)
         sched.start()
         self._scheduler = sched
         logger.info("sync jobs started")

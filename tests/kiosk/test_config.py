@@ -16,6 +16,7 @@ def test_the_example_configuration_parses() -> None:
     c = load_config(EXAMPLE)
     assert c.kiosk_id == "HZ-0001" and c.terminal == 1 and c.printer_model == "80"
     assert c.limits.max_fen == 200000 and c.journal_path.name == "journal.db"
+    assert c.sam_replenish_below_fen == 1_000_000 and c.sam_check_interval_s == 600
 
 
 @pytest.mark.parametrize("edit, field", [
@@ -26,6 +27,8 @@ def test_the_example_configuration_parses() -> None:
     (lambda d: d["devices"].pop("cash_url"), "devices.cash_url"),
     (lambda d: d["server"].pop("kiosk_key_file"), "server"),
     (lambda d: d["limits"].__setitem__("max_fen", 50), "limits"),
+    (lambda d: d["server"].__setitem__("sam_replenish_below_fen", 0), "server.sam_replenish_below_fen"),
+    (lambda d: d["server"].__setitem__("sam_check_interval_s", "10m"), "server.sam_check_interval_s"),
 ])
 def test_mistakes_are_named(edit, field) -> None:  # type: ignore[no-untyped-def]
     doc = tomllib.loads(EXAMPLE.read_text())

@@ -77,6 +77,13 @@ def test_site_from_its_configuration(live: LiveServer, card_env, tmp_path: Path)
         health = service.health_of(mine)
         assert health["printer"] == "paper_near_end" and health["cash_box_notes"] == 1
         assert health["sam_quota_fen"] is not None
+
+        # the SAM quota job is wired to the site's SAM with the configured threshold
+        assert site.sync.settings.sam_replenish_below_fen == cfg.sam_replenish_below_fen
+        quota = emu.dump("sam")["quota"]
+        assert quota >= cfg.sam_replenish_below_fen  # the emulator's SAM: nothing to top up
+        assert site.sync.sam_job() is None
+        assert site.sync.sam_quota_fen == quota and site.sync.sam_error is None
     finally:
         if acceptor is not None:
             acceptor.close()
