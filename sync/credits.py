@@ -85,5 +85,6 @@ class CreditPayment:
         return self.credit.amount_fen
 
     def refund(self, txn_id: str, amount_fen: int) -> str:
-        # nothing was taken at the kiosk: the journal row (purchase.refunded) tells the server
+        # nothing was taken at the kiosk: the journal row (purchase.refunded, naming the
+        # credit_id) tells the server, which releases this transaction's claim at ingest
         return f"CREDIT-NOT-LOADED-{self.credit.credit_id}"

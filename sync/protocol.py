@@ -237,6 +237,10 @@ class PurchaseEvent(_Event):
     counter_after: int | None = None
     tac: str | None = None
     state: str | None = None
+    method: str | None = None  # kiosk.ports.PaymentMethod value
+    # a credit paid elsewhere: on purchase.created, and on the rows that end the purchase
+    # without loading it (purchase.refunded, purchase.cancel), which release its claim
+    credit_id: str | None = None
 
 
 class RemainderCreditEvent(_Event):

@@ -15,6 +15,10 @@ from ..journal.models import AccountCredit, CashNote, OutboxRow, Purchase
 from ..journal.store import append
 from .states import Ev, S, next_state
 
+# The events that end a purchase with nothing written onto the card (money given back, or
+# none taken). Their rows name the purchase's credit paid elsewhere, if any (`credit_id`).
+ENDS_WITHOUT_CREDIT = frozenset({Ev.REFUNDED, Ev.CANCEL})
+
 
 class Ledger:
     def __init__(self, kiosk_id: str) -> None:
@@ -56,6 +60,10 @@ class Ledger:
             setattr(p, k, v)
         p.state = new.value
         body = {"state": new.value, "from": old, **(data or {}), **_summary(p)}
+        if ev in ENDS_WITHOUT_CREDIT:
+            credit_id = json.loads(p.quote).get("credit_id")
+            if credit_id:  # a credit paid elsewhere that was not loaded: the server releases
+                body["credit_id"] = credit_id  # the claim this transaction may hold on it
         if ev is not Ev.ACKED:
             p.updated_seq = self._append(s, txn, f"purchase.{ev.value}", body, now)
         s.flush()

@@ -145,7 +145,9 @@ class CardCounter(Base):
 
 
 class CreditClaim(Base):
-    """At most one kiosk transaction applies a pending credit (the server's half of it)."""
+    """At most one kiosk transaction applies a pending credit (the server's half of it). A
+    claim whose transaction ended without loading the credit is deleted at ingest
+    (credits.release_claims); the credit's versions keep who had claimed it."""
 
     __tablename__ = "credit_claims"
     credit_id: Mapped[str] = mapped_column(String(64), primary_key=True)

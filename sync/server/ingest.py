@@ -28,6 +28,7 @@ from sync.protocol import (
     HelpCallEvent,
     PendingCreditAppliedEvent,
     PendingCreditStatus,
+    PurchaseEvent,
     RepairRequestEvent,
     RowEnvelope,
     RowResult,
@@ -37,7 +38,7 @@ from sync.protocol import (
     parse_event,
 )
 
-from .credits import observe_card
+from .credits import ELSEWHERE, RELEASING_KINDS, observe_card, release_claims
 from .db import CreditClaim, JournalRow, Kiosk, utcnow
 from .service import (
     SF,
@@ -176,6 +177,8 @@ def _project(s: Session, kiosk_id: str, row: RowEnvelope) -> None:
         record_health(s, kiosk_id, event, journalled_seq=row.seq)
     elif isinstance(event, PendingCreditAppliedEvent):
         _claim_credit(s, kiosk_id, row, event)
+    elif isinstance(event, PurchaseEvent) and row.kind in RELEASING_KINDS and event.method == ELSEWHERE:
+        release_claims(s, kiosk_id, row.seq, row.txn_id, event.credit_id)
     elif row.kind == EventKind.CASH_VOUCHER.value:
         raise_alert(s, kiosk_id, "cash_voucher", f"money held for manual review: {row.body}"[:500], row.seq)
 
