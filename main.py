@@ -5,6 +5,7 @@ import argparse
 import importlib
 import json
 import logging
+import logging.handlers
 import os
 import sys
 from collections.abc import Sequence
@@ -116,6 +117,8 @@ class Site:
     selftest: Any
 
     def close(self) -> None:
+        if self.devices.service is not None and self.devices.service.logs is not None:
+            logging.getLogger().removeHandler(self.devices.service.logs)
         self.sync.stop()
         self.readers.close()
         self.server.close()
@@ -190,8 +193,30 @@ def build_site(cfg: Any) -> Site:
         cards=ReaderCards(readers), open_acceptor=lambda: BillAcceptor.open(cfg.cash_url),
         payments={"qr": qr}, accounts=accounts, is_online=lambda: sync.online is True,
         print_lines=lambda lines, title: printer.print_lines(lines, title),
-        extras={"selftest": report.as_dict()})
+        extras={"selftest": report.as_dict()}, service=service_ports(cfg, clock, sync, readers, printer))
     return Site(cfg, journal, readers, printer, server, cache, sync, svc, devices, report)
+
+
+def service_ports(cfg: Any, clock: Any, sync: Any, readers: Any, printer: Any) -> Any:
+    """The technician's service screen on the site's devices: PIN hashes from the config,
+    sync state from the sync client, the card self-test, printer status and a test print,
+    and the last warnings logged (a ring on the root logger)."""
+    from datetime import timedelta
+
+    from devices.card.selftest import run_selftest
+    from devices.printer.cli import sample_receipt
+    from kiosk.technician import LogRing, TechnicianGate
+    from ui.technician import ServicePorts
+
+    ring = LogRing()
+    logging.getLogger().addHandler(ring)
+    gate = TechnicianGate(cfg.technicians, clock, cfg.technician_max_failures,
+                          timedelta(seconds=cfg.technician_lockout_s))
+    return ServicePorts(
+        gate=gate, sync_status=sync.status, sync_now=sync.run_now,
+        card_selftest=lambda: run_selftest(readers).as_dict(),
+        printer_report=lambda: printer.status_report().to_json(),
+        print_test=lambda: printer.print_receipt(sample_receipt(clock.now())), logs=ring)
 
 
 def run_site(config_path: str) -> int:
@@ -207,7 +232,13 @@ def run_site(config_path: str) -> int:
 
     logging.basicConfig(level=logging.INFO)
     try:
-        site = build_site(load_config(config_path))
+        cfg = load_config(config_path)
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        log_file = logging.handlers.RotatingFileHandler(cfg.data_dir / "kiosk.log", maxBytes=5_000_000,
+                                                        backupCount=5, encoding="utf-8")
+        log_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(log_file)
+        site = build_site(cfg)
     except KioskError as exc:
         print(f"main.py: cannot start: {exc}", file=sys.stderr)
         return 2

@@ -117,3 +117,28 @@ def add_commands(sub: Any) -> None:
     v = jsub.add_parser("verify", help="integrity check and hash chain")
     v.add_argument("--db", default=DEFAULT_DB, help=f"journal file (default {DEFAULT_DB})")
     v.set_defaults(func=cmd_journal_verify)
+
+    t = sub.add_parser("technician", help="service-screen access")
+    tsub = t.add_subparsers(dest="technician_command", required=True)
+    h = tsub.add_parser("pin-hash", help="hash a technician PIN for [technician.staff] in the config"
+                        " (the PIN is read from the terminal, or one line of stdin)")
+    h.set_defaults(func=cmd_pin_hash)
+
+
+def cmd_pin_hash(_args: argparse.Namespace) -> int:
+    import getpass
+
+    from .technician import hash_pin
+
+    if sys.stdin.isatty():
+        pin = getpass.getpass("PIN: ")
+        if getpass.getpass("again: ") != pin:
+            return _fail("the two PINs differ")
+    else:
+        pin = sys.stdin.readline().strip()
+    try:
+        encoded = hash_pin(pin)
+    except KioskError as exc:
+        return _fail(str(exc))
+    print(encoded)
+    return 0

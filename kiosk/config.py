@@ -33,6 +33,10 @@ class KioskConfig:
     # checked every sam_check_interval_s (sync.jobs.SyncClient.sam_job)
     sam_replenish_below_fen: int = 1_000_000
     sam_check_interval_s: int = 600
+    # technician id -> PBKDF2 hash of the PIN (kiosk.technician); empty: no service screen
+    technicians: dict[str, str] = field(default_factory=dict)
+    technician_max_failures: int = 5
+    technician_lockout_s: int = 300
 
     @property
     def journal_path(self) -> Path:
@@ -87,6 +91,20 @@ def parse_config(doc: dict[str, Any]) -> KioskConfig:
     if every <= 0:
         raise ConfigError("server.sam_check_interval_s: more than 0 seconds",
                           field="server.sam_check_interval_s")
+    tech = _get(doc, "technician", dict, "config", {})
+    staff = _get(tech, "staff", dict, "technician", {})
+    for who, encoded in staff.items():
+        if not isinstance(encoded, str):
+            raise ConfigError(f"technician.staff.{who}: a PIN hash string (kioskctl technician pin-hash)",
+                              field=f"technician.staff.{who}")
+        try:
+            _check_pin_hash(encoded)
+        except ConfigError as exc:
+            raise ConfigError(f"technician.staff.{who}: {exc}", field=f"technician.staff.{who}") from None
+    max_failures = _get(tech, "max_failures", int, "technician", 5)
+    lockout_s = _get(tech, "lockout_s", int, "technician", 300)
+    if max_failures <= 0 or lockout_s <= 0:
+        raise ConfigError("technician: max_failures and lockout_s more than 0", field="technician")
     return KioskConfig(
         kiosk_id=kiosk_id, terminal=terminal,
         utility_name=_get(k, "utility_name", str, "kiosk", "城市燃气"),
@@ -104,7 +122,16 @@ def parse_config(doc: dict[str, Any]) -> KioskConfig:
         limits=limits,
         sam_replenish_below_fen=below,
         sam_check_interval_s=every,
+        technicians=dict(staff),
+        technician_max_failures=max_failures,
+        technician_lockout_s=lockout_s,
     )
+
+
+def _check_pin_hash(encoded: str) -> None:
+    from .technician import pin_hash_ok
+
+    pin_hash_ok(encoded)
 
 
 def load_config(path: str | Path) -> KioskConfig:

@@ -3,8 +3,9 @@ answered that it stored it. The sync client's jobs (sync/) call `upload_once`.""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .crashpoints import crash_point, planted
@@ -22,6 +23,16 @@ def pending_rows(s: Session, limit: int) -> list[UploadRow]:
          .where(OutboxRow.sent == 0).order_by(JournalRow.seq).limit(limit))
     return [UploadRow(r.kiosk_id, r.seq, r.txn_id, r.kind, r.body, r.prev_hash, r.row_hash)
             for r in s.scalars(q)]
+
+
+def unsent_state(s: Session) -> tuple[int, datetime | None, int]:
+    """(last journal seq, when the oldest unsent row was written, how many rows are unsent):
+    the sync alert and the technician screen."""
+    last = s.scalar(select(func.max(JournalRow.seq))) or 0
+    oldest = s.scalar(select(JournalRow.created_at).join(OutboxRow, OutboxRow.seq == JournalRow.seq)
+                      .where(OutboxRow.sent == 0).order_by(JournalRow.seq).limit(1))
+    n = s.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.sent == 0)) or 0
+    return int(last), (None if oldest is None else datetime.fromisoformat(oldest)), int(n)
 
 
 def _mark_sent(s: Session, seqs: list[int], now: str) -> None:

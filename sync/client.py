@@ -72,6 +72,7 @@ class HttpServer:
         self, base_url: str, kiosk_id: str, key: bytes, *, timeout_s: float = 30.0, keepalive: bool = True
     ) -> None:
         self.kiosk_id = kiosk_id
+        self.base_url = base_url
         self._key = key
         limits = httpx.Limits() if keepalive else httpx.Limits(max_keepalive_connections=0)
         self._http = httpx.Client(base_url=base_url, timeout=timeout_s, limits=limits)

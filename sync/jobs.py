@@ -23,8 +23,6 @@ from typing import Any, Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 from pydantic import BaseModel
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from devices.card.apdu import StatusError
 from devices.card.cpu_profile import Mac2Refused
@@ -32,8 +30,8 @@ from devices.card.sam import SamPort
 from kiosk import outbox
 from kiosk.errors import KioskError
 from kiosk.journal import Journal
-from kiosk.journal.models import JournalRow, OutboxRow
 from kiosk.ports import Clock
+from kiosk.technician import SyncStatus
 
 from .cache import DownloadCache
 from .card_online import replenish_sam
@@ -279,20 +277,25 @@ class SyncClient:
 
     # --- the technician screen -------------------------------------------------------
     def _journal_state(self) -> tuple[int, datetime | None, int]:
-        def q(s: Session) -> tuple[int, str | None, int]:
-            last = s.scalar(select(func.max(JournalRow.seq))) or 0
-            oldest = s.scalar(
-                select(JournalRow.created_at)
-                .join(OutboxRow, OutboxRow.seq == JournalRow.seq)
-                .where(OutboxRow.sent == 0)
-                .order_by(JournalRow.seq)
-                .limit(1)
-            )
-            n = s.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.sent == 0)) or 0
-            return int(last), oldest, int(n)
+        state: tuple[int, datetime | None, int] = self.journal.call(outbox.unsent_state)
+        return state
 
-        last, oldest, n = self.journal.call(q)
-        return last, (None if oldest is None else datetime.fromisoformat(oldest)), n
+    def status(self) -> SyncStatus:
+        """Everything the technician screen shows about sync (its `alert` is sync_alert())."""
+        _last, oldest, n = self._journal_state()
+        return SyncStatus(online=self.online, last_answer_at=self.last_answer_at, last_error=self.last_error,
+                          unsent_rows=n, oldest_unsent_at=oldest, alert_after=self.settings.unsent_alert_after,
+                          now=self.clock.now(), server=self.server.base_url, sam_quota_fen=self.sam_quota_fen,
+                          sam_error=self.sam_error)
+
+    def run_now(self) -> None:
+        """The technician's "upload now": the scheduled upload job runs at once (on the
+        scheduler's thread, never beside itself); without a scheduler it runs here."""
+        if self._scheduler is None:
+            self.upload_job()
+            return
+        self.upload_backoff.succeeded()  # a technician asking is worth a try before the backoff ends
+        self._scheduler.modify_job("sync-upload", next_run_time=datetime.now().astimezone())
 
     def sync_alert(self) -> SyncAlert | None:
         _last, oldest, n = self._journal_state()

@@ -13,14 +13,15 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QGridLayout, QLabel, QPushButton, QWidget
 
 from devices.cash.acceptor import BillAcceptor
 from devices.printer import EscposReceiptPrinter
+from devices.printer.cli import sample_receipt
 from devices.sim.cash_sim import CashSimulator
 from devices.sim.printer_sim import PrinterSim
 from kiosk.card import LOW_BATTERY, CardSnapshot, CardTech
@@ -28,16 +29,20 @@ from kiosk.clock import SystemClock
 from kiosk.errors import CardAbsent, PaymentError, UnknownCard
 from kiosk.fakes import FakeCard, FakePayment
 from kiosk.journal import Journal
+from kiosk.outbox import unsent_state
 from kiosk.ports import CardSession, Clock, PaymentMethod
 from kiosk.pricing import parse_tariff
 from kiosk.purchase.service import KioskContext, PurchaseService
+from kiosk.technician import LogRing, SyncStatus, TechnicianGate, hash_pin
 from sync.cache import DownloadCache
 
 from .kiosk_service import Devices, KioskService
+from .technician import ServicePorts
 
 logger = logging.getLogger(__name__)
 
 KIOSK_ID = "DEMO01"
+DEMO_TECH_PIN = "246810"  # the demo's technician PIN (a site configures PIN hashes, never PINs)
 TARIFF = {
     "tariff_id": "residential", "version": 3, "valid_from": "2026-01-01", "tier_year_start": "01-01",
     "tiers": [{"up_to_m3": "350", "price": "2.61"}, {"up_to_m3": "500", "price": "2.83"},
@@ -245,9 +250,36 @@ class DemoRig:
             printer=self.printer, tariffs=[parse_tariff(TARIFF)],
             is_blocked=self.accounts.is_blocked, is_online=lambda: self.online))
         self.acceptor: BillAcceptor | None = None
+        self.logs = LogRing()
+        logging.getLogger().addHandler(self.logs)
+        self.sync_alert_after = timedelta(hours=1)
+        self.gate = TechnicianGate({"DEMO": hash_pin(DEMO_TECH_PIN, iterations=1000)}, self.clock)
+        service = ServicePorts(
+            gate=self.gate, sync_status=self._sync_status, card_selftest=self._card_selftest,
+            printer_report=lambda: self.printer.status_report().to_json(),
+            print_test=lambda: self.printer.print_receipt(sample_receipt(self.clock.now())), logs=self.logs)
         self.devices = Devices(cards=self.card_source or self.cards, open_acceptor=self._open_acceptor,
                                payments={"qr": self.qr}, accounts=self.accounts,
-                               is_online=lambda: self.online, print_lines=self._print_lines)
+                               is_online=lambda: self.online, print_lines=self._print_lines,
+                               service=service)
+
+    def _sync_status(self) -> SyncStatus:
+        """The demo has no server: every journal row stays unsent (the alert shows after an hour)."""
+        _last, oldest, n = self.journal.call(unsent_state)
+        return SyncStatus(online=self.online, last_answer_at=None,
+                          last_error=None if self.online else "demo network switched off",
+                          unsent_rows=n, oldest_unsent_at=oldest, alert_after=self.sync_alert_after,
+                          now=self.clock.now(), server="demo: no server")
+
+    def _card_selftest(self) -> dict[str, Any]:
+        if self.card_source is not None and hasattr(self.card_source, "readers"):
+            from devices.card.selftest import run_selftest
+
+            return run_selftest(self.card_source.readers).as_dict()
+        return {"readers": [{"name": "demo cards", "role": "card", "card_present": self.cards.inserted is not None,
+                             "atr": "", "memory_cards": "yes"}],
+                "sam_ok": True, "sam_id": "DEMO", "sam_quota_fen": None, "sam_counter": None,
+                "serves": ["ic", "cpu"], "problems": []}
 
     def _open_acceptor(self) -> BillAcceptor:  # on the cash worker: it binds the acceptor's thread
         self.acceptor = BillAcceptor.open(self.cash_sim.url, poll_interval=0.02, stack_timeout=3.0)
@@ -269,6 +301,7 @@ class DemoRig:
                 ks.workers["cash"].submit(lambda: (acc.close(), done.set()))
                 done.wait(5)
             ks.stop()
+        logging.getLogger().removeHandler(self.logs)
         self.journal.close()
         self.accounts.cache.close()
         self.printer_sim.stop()
@@ -317,6 +350,7 @@ class ControlWindow(QWidget):
         add("network on/off", self._toggle_net, 2)
         r += 1
         add("QR: the payer pays", rig.qr.pay, 0)
+        add(f"technician screen (PIN {DEMO_TECH_PIN})", self._technician, 1)
         r += 1
         grid.addWidget(self.state, r, 0, 1, 3)
         self.refresh()
@@ -329,6 +363,13 @@ class ControlWindow(QWidget):
     def _note(self, fen: int) -> None:
         # the simulator answers at once; the kiosk's cash worker polls and stacks it
         threading.Thread(target=self.rig.cash_sim.insert_note, args=(fen,), daemon=True).start()
+
+    def _technician(self) -> None:
+        """The same as five quick taps on the start screen's top-left corner."""
+        for w in QApplication.topLevelWidgets():
+            if hasattr(w, "tech_tap") and w.current.name == "attract":
+                for _ in range(5):
+                    w.tech_tap()
 
     def _toggle_net(self) -> None:
         self.rig.online = not self.rig.online

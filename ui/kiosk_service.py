@@ -23,6 +23,7 @@ from kiosk.purchase.states import S
 from kiosk.repair import RepairDesk, RepairRequest, RepairTicket
 
 from .ops import Worker, on_gui, run_op
+from .technician import ServicePorts
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class Devices:
     raise_ticket: Callable[[str, str], None] | None = None  # (kind, summary), when online
     print_lines: Callable[[list[str], str], None] | None = None  # printer worker
     extras: dict[str, Any] = field(default_factory=dict)
+    service: ServicePorts | None = None  # the technician's screen; None: no service screen
 
 
 class KioskService(QObject):

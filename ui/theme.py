@@ -45,6 +45,7 @@ class Sizes:
     big: int
     button: int  # minimum target height
     keypad: int
+    tech: int = 26
 
 
 NORMAL = Sizes(body=34, title=48, big=60, button=96, keypad=88)
@@ -62,6 +63,11 @@ def style_sheet(s: Sizes) -> str:
         f"QLabel[role='error'] {{ color: {PAIRS['error'][0]}; font-weight: bold; }}",
         (f"QLabel[role='warn'] {{ color: {PAIRS['warn'][0]}; background: {PAIRS['warn'][1]};"
          " padding: 16px; border-radius: 12px; }"),
+        (f"QLabel[role='alert'] {{ color: {PAIRS['danger'][0]}; background: {PAIRS['danger'][1]};"
+         " padding: 16px; border-radius: 12px; font-weight: bold; }"),
+        # the technician's dense service screen (not a resident's screen): smaller, same contrast
+        (f"QLabel[role='tech'] {{ font-size: {s.tech}px; color: {PAIRS['panel'][0]};"
+         f" background: {PAIRS['panel'][1]}; padding: 12px; }}"),
         (f"QLabel[role='panel'], QFrame[role='panel'] {{ color: {PAIRS['panel'][0]};"
          f" background: {PAIRS['panel'][1]}; padding: 16px; border-radius: 12px; }}"),
         f"QWidget#header {{ background: {PAIRS['header'][1]}; }}",

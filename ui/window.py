@@ -3,10 +3,11 @@ with "call staff" on every screen; the flow between screens; the idle timeout.""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.errors import CardAbsent, CardPulled, CardWriteFailed, KioskError, PaperOut
 from kiosk.ports import PaymentMethod
@@ -29,6 +30,8 @@ from .screens.service import (
     StaffScreen,
 )
 from .screens.start import AccountScreen, AttractScreen, InsertScreen, ReadingScreen
+from .screens.technician import TechnicianScreen, TechPinScreen
+from .technician import TechnicianOps
 from .theme import ELDER, NORMAL, style_sheet
 from .voice import Speaker
 from .widgets import Screen, button, row
@@ -38,7 +41,9 @@ logger = logging.getLogger(__name__)
 SCREENS = (AttractScreen, InsertScreen, ReadingScreen, AccountScreen, AmountScreen, PayScreen,
            CashScreen, QrScreen, WritingScreen, DoneScreen, RepairScreen, EmergencyScreen,
            RepairFormScreen, RepairDoneScreen, NoticesScreen, FaqScreen, StaffScreen, ErrorScreen,
-           IdleScreen)
+           IdleScreen, TechPinScreen, TechnicianScreen)
+TECH_SCREENS = ("tech_pin", "technician")
+TECH_TAPS, TECH_TAP_WINDOW_S = 5, 4.0  # quick taps on the start screen's top-left corner
 TOUCH = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress}
 
 
@@ -60,6 +65,9 @@ class KioskWindow(QWidget):
         self.before_staff = "attract"
         self.before_idle = "attract"
         self.timeouts = 0
+        ports = ks.devices.service
+        self.tech = TechnicianOps(ks, ports) if ports is not None else None
+        self.tech_taps: list[float] = []
 
         self.header = QWidget()
         self.header.setObjectName("header")
@@ -79,6 +87,16 @@ class KioskWindow(QWidget):
             s = cls(self)
             self.screens[s.name] = s
             self.stack.addWidget(s)
+        # the technician's way in: an invisible corner of the start screen, tapped 5 times
+        self.tech_corner = QPushButton(self.screens["attract"])
+        self.tech_corner.setObjectName("tech_corner")
+        self.tech_corner.setFlat(True)
+        self.tech_corner.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.tech_corner.setStyleSheet("QPushButton#tech_corner { background: transparent; border: none;"
+                                       " min-height: 0; min-width: 0; }")
+        self.tech_corner.setGeometry(0, 0, 140, 140)
+        self.tech_corner.clicked.connect(lambda _=False: self.tech_tap())
+        self.tech_corner.raise_()
 
         self.footer = QWidget()
         fl = QVBoxLayout(self.footer)
@@ -135,14 +153,17 @@ class KioskWindow(QWidget):
         return w
 
     def go(self, name: str, speak: bool = True) -> None:
+        if name not in TECH_SCREENS and self.current.name in TECH_SCREENS:
+            for t in TECH_SCREENS:  # leaving the service screens ends the technician's session
+                self.screens[t].clear()
         s = self.screens[name]
         self.stack.setCurrentWidget(s)
         s.entered()
         self.render_chrome()
         s.render()
         money_in = self.session is not None and self.session.busy() is not None
-        self.home_btn.setVisible(name not in ("attract", "writing", "idle") and not money_in)
-        self.call_btn.setVisible(True)
+        self.home_btn.setVisible(name not in ("attract", "writing", "idle", *TECH_SCREENS) and not money_in)
+        self.call_btn.setVisible(name not in TECH_SCREENS)
         if speak:
             self.speak(s.prompt())
         self.restart_idle()
@@ -261,6 +282,20 @@ class KioskWindow(QWidget):
             self.elder = False
             self.apply_style()
         self.go("attract")
+
+    # --- technician ------------------------------------------------------------------------------
+    def tech_tap(self) -> None:
+        now = time.monotonic()
+        self.tech_taps = [t for t in self.tech_taps if now - t < TECH_TAP_WINDOW_S] + [now]
+        if len(self.tech_taps) >= TECH_TAPS and self.current.name == "attract" and self.tech is not None:
+            self.tech_taps = []
+            self.go("tech_pin", speak=False)
+
+    def open_technician(self, who: str) -> None:
+        tech = self.screens["technician"]
+        assert isinstance(tech, TechnicianScreen)
+        tech.start(who)
+        self.go("technician", speak=False)
 
     # --- purchase flow -----------------------------------------------------------------------------
     def start_purchase(self) -> None:

@@ -16,6 +16,7 @@ from devices.sim.printer_sim import PrinterSim
 from kiosk.config import parse_config
 from kiosk.ports import PaymentMethod
 from kiosk.purchase.states import S
+from kiosk.technician import hash_pin
 from main import build_site
 from sync.server import service
 from tests.kiosk.world import TARIFF
@@ -39,6 +40,7 @@ def test_site_from_its_configuration(live: LiveServer, card_env, tmp_path: Path)
         "devices": {"printer_url": printer.url, "printer_model": "80", "cash_url": cash.url},
         "server": {"url": live.base_url, "kiosk_key_file": str(tmp_path / "kiosk.key"),
                    "public_key_file": str(tmp_path / "server.pub")},
+        "technician": {"staff": {"T07": hash_pin("860412", iterations=1000)}, "max_failures": 3},
     })
     site = build_site(cfg)
     acceptor = None
@@ -66,12 +68,22 @@ def test_site_from_its_configuration(live: LiveServer, card_env, tmp_path: Path)
         site.svc.close(txn)
         assert any("50.00" in line for line in printer.lines())
 
+        tech = site.devices.service  # what the technician screen reads, on the site's devices
+        assert tech.gate.check("860412").technician == "T07"
+        assert tech.gate.check("000000").tries_left == 2  # max_failures from the config
+        st = tech.sync_status()
+        assert st.online is True and st.unsent_rows > 0 and not st.alert and st.server == live.base_url
+        assert tech.printer_report()["state"] == "ok"
+        assert sorted(tech.card_selftest()["serves"]) == ["cpu", "ic"]
+
         assert site.sync.upload_job() > 0
+        assert tech.sync_status().unsent_rows == 0
         last = site.journal.raw("SELECT max(seq) FROM journal")[0][0]
         assert site.server.status().last_seq == last
         assert site.svc.get(txn).state == S.ACKED.value
 
         printer.set_paper("near_end")
+        assert tech.printer_report()["state"] == "paper_near_end"
         site.sync.heartbeat_job()
         mine = next(x for x in service.kiosks(live.sf) if x.kiosk_id == k.kiosk_id)
         health = service.health_of(mine)

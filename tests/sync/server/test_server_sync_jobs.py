@@ -27,6 +27,7 @@ from sync_server_harness import (
 
 from kiosk.clock import SystemClock
 from kiosk.journal import Journal
+from kiosk.technician import diagnose
 from sync.cache import DownloadCache
 from sync.client import HttpServer
 from sync.jobs import Backoff, SyncClient, SyncSettings
@@ -160,14 +161,20 @@ def test_heartbeat_and_the_unsent_alert(kiosk: Kiosk) -> None:
     kiosk.clock.advance(hours=2)
     alert = kiosk.client.sync_alert()
     assert alert is not None and alert.unsent_rows == 3 and alert.age >= timedelta(hours=2)
+    st = kiosk.client.status()  # what the technician screen shows
+    assert st.alert and st.online is False and st.unsent_rows == 3 and st.unsent_age == alert.age
+    assert [f.code for f in diagnose(st, {"state": "ok"}, None, None)] == ["SYNC-LAG", "SYNC-OFFLINE"]
     kiosk.proxy.default = "pass"
     kiosk.client.heartbeat_job()
     assert kiosk.client.online is True
     health = next(k for k in service.kiosks(kiosk.live.sf) if k.kiosk_id == kiosk.kiosk_id).health_json or ""
     assert '"journal_last_seq":3' in health and '"oldest_unsent_at":"2026-11-01T08:00:00+08:00"' in health
     time.sleep(0.02)
-    kiosk.client.upload_job()
+    kiosk.client.run_now()  # the technician's "upload now" (no scheduler: it uploads here)
     assert kiosk.client.sync_alert() is None
+    st = kiosk.client.status()
+    assert not st.alert and st.unsent_rows == 0 and st.online is True and st.last_answer_at is not None
+    assert diagnose(st, {"state": "ok"}, None, None) == []
 
 
 def test_scheduled_jobs_drain_what_the_kiosk_sells_through_a_flapping_link(kiosk: Kiosk) -> None:

@@ -1,0 +1,210 @@
+"""The technician's service screen on the demo rig: the hidden way in and the PIN lockout,
+the sync alert, printer paper near end, the cash box and a collection, reprints from the
+journal, out of service, the journal check; nothing of it on the GUI thread."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel
+
+from kiosk.technician import TechnicianGate, hash_pin
+from tests.ui.uikit import buy_until_screen, press, rows, text, wait_screen, wait_until
+from ui.demo import DEMO_TECH_PIN
+
+
+def tap_corner(win, times: int) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(times):
+        QTest.mouseClick(win.tech_corner, Qt.MouseButton.LeftButton)
+
+
+def type_pin(win, pin: str) -> None:  # type: ignore[no-untyped-def]
+    wait_until(lambda: not win.screens["tech_pin"].checking, what="the last PIN checked")
+    for d in pin:
+        press(win, f"key_{d}")
+    press(win, "tech_pin_ok")
+
+
+def open_service(win) -> None:  # type: ignore[no-untyped-def]
+    tap_corner(win, 5)
+    wait_screen(win, "tech_pin")
+    type_pin(win, DEMO_TECH_PIN)
+    wait_screen(win, "technician")
+
+
+def body(win) -> str:  # type: ignore[no-untyped-def]
+    return text(win, "tech_body")
+
+
+def cash_purchase(kiosk) -> str:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    buy_until_screen(kiosk, "ic", "amount", 0)  # 50 yuan
+    press(win, "pay_cash")
+    wait_screen(win, "cash")
+    wait_until(lambda: win.session._cash_polling, what="cash polling")
+    assert rig.cash_sim.insert_note(5000) == "escrow"
+    wait_screen(win, "done", timeout=15)
+    txn = win.session.txn
+    press(win, "rate_skip")
+    wait_screen(win, "attract")
+    return str(txn)
+
+
+def test_hidden_entry_wrong_pins_lock_the_gate(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    tap_corner(win, 4)
+    assert win.current.name == "attract"  # four taps are not enough
+    tap_corner(win, 1)
+    wait_screen(win, "tech_pin")
+    type_pin(win, "111111")
+    wait_until(lambda: "4" in text(win, "tech_pin_message"), what="wrong PIN told")
+    assert text(win, "tech_pin_dots").strip() == ""  # the typed PIN is not left on screen
+    for left in (3, 2, 1):
+        type_pin(win, "111111")
+        wait_until(lambda left=left: str(left) in text(win, "tech_pin_message"), what=f"{left} tries left")
+    type_pin(win, "111111")
+    wait_until(lambda: rig.gate.locked_until is not None, what="locked out")
+    type_pin(win, DEMO_TECH_PIN)  # the right PIN is refused while locked
+    wait_until(lambda: not win.screens["tech_pin"].checking, what="checked")
+    assert win.current.name == "tech_pin"
+    assert win.screens["tech_pin"].result.outcome.value == "locked"
+    rig.gate.locked_until = rig.clock.now() - timedelta(seconds=1)  # the lockout has run out
+    type_pin(win, DEMO_TECH_PIN)
+    wait_screen(win, "technician")
+    assert "DEMO" in text(win, "tech_title")
+    press(win, "tech_exit")
+    wait_screen(win, "attract")
+    assert win.screens["technician"].who == ""  # leaving ends the technician's session
+    assert kiosk.io_on_gui == []
+
+
+def test_no_technician_configured_means_no_service_screen(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    rig.gate.staff.clear()
+    tap_corner(win, 5)
+    wait_screen(win, "tech_pin")
+    type_pin(win, DEMO_TECH_PIN)
+    wait_until(lambda: text(win, "tech_pin_message") != "", what="refused")
+    assert win.current.name == "tech_pin"
+
+
+def test_sync_alert_when_the_oldest_unsent_row_is_too_old(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    press(win, "call_staff")  # a help call: a journal row waiting in the outbox
+    wait_until(lambda: len(rows(rig, "help.call")) == 1, what="help call journalled")
+    press(win, "staff_back")
+    wait_screen(win, "attract")
+    open_service(win)
+    wait_until(lambda: "1" in body(win) and win.screens["technician"].sync_known, what="sync status")
+    assert not win.findChild(QLabel, "tech_alert").isVisible()  # younger than the threshold (1 h)
+    press(win, "tech_exit")
+    wait_screen(win, "attract")
+    rig.sync_alert_after = timedelta(0)
+    open_service(win)
+    alert = win.findChild(QLabel, "tech_alert")
+    wait_until(lambda: alert.isVisible() and "SYNC-LAG" in alert.text(), what="sync alert shown")
+    assert "1" in alert.text()  # how many rows wait
+
+
+def test_paper_near_end_and_test_print(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    rig.printer_sim.set_paper("near_end")
+    open_service(win)
+    wait_until(lambda: "PRN-NEAR-END" in body(win), what="paper near end reported")
+    rig.printer_sim.clear()
+    press(win, "tech_print_test")
+    wait_until(lambda: rig.printer_sim.cut_pages(), what="test receipt printed")
+    rig.printer_sim.set_paper("out")
+    press(win, "tech_refresh")
+    alert = win.findChild(QLabel, "tech_alert")
+    wait_until(lambda: alert.isVisible() and "PRN-PAPER-OUT" in alert.text(), what="paper out is an alert")
+    assert kiosk.io_on_gui == []
+
+
+def test_reprint_from_the_journal_marked_duplicate(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    txn = cash_purchase(kiosk)
+    rig.printer_sim.clear()
+    open_service(win)
+    press(win, "tech_tab_receipts")
+    wait_until(lambda: "50.00" in body(win), what="recent purchase listed")
+    press(win, "tech_reprint_0")
+    wait_until(lambda: any("DUPLICATE" in line for line in rig.printer_sim.lines()), what="reprint printed")
+    assert any("重打" in line for line in rig.printer_sim.lines())
+    wait_until(lambda: "×2" in body(win), what="print count shown (the receipt and the reprint)")
+    assert kiosk.io_on_gui == []
+    assert rows(rig, "receipt.reprint") == [{"count": 2}]
+    assert rig.journal.raw("SELECT txn_id FROM journal WHERE kind = 'receipt.reprint'") == [(txn,)]
+
+
+def test_cash_box_collection_and_settlement(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    cash_purchase(kiosk)
+    kiosk.io_on_gui.clear()
+    open_service(win)
+    tech = win.screens["technician"]
+    press(win, "tech_tab_cash")
+    wait_until(lambda: "50.00 × 1" in body(win), what="box counts")
+    press(win, "tech_settlement")
+    wait_until(lambda: tech.settled is not None, what="settlement")
+    assert tech.settled["expected_cash_fen"] == 5000 and tech.settled["balanced"]
+    rig.printer_sim.clear()
+    press(win, "tech_collect")  # the first touch only asks to confirm
+    QTest.qWait(300)
+    assert tech.box["total_fen"] == 5000
+    press(win, "tech_collect")
+    wait_until(lambda: tech.box["total_fen"] == 0, what="box empty after the collection")
+    wait_until(lambda: any("钞箱清点单" in line for line in rig.printer_sim.lines()), what="slip printed")
+    assert kiosk.io_on_gui == []  # (the test's own journal reads come after this line)
+    [c] = rows(rig, "cash.collection")
+    assert c["total_fen"] == 5000 and c["by"] == "DEMO" and c["notes"] == {"5000": 1}
+    assert c["acceptor_counter"] == c["expected_counter"] and c["differences"] == []
+    assert tech.box["since_seq"] == rig.journal.raw("SELECT max(seq) FROM journal WHERE kind = 'cash.collection'")[0][0]
+
+
+def test_out_of_service_and_back(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win = kiosk.win
+    open_service(win)
+    press(win, "tech_service_toggle")
+    assert kiosk.ks.out_of_service is not None
+    press(win, "tech_exit")
+    wait_screen(win, "attract")
+    press(win, "start")
+    wait_screen(win, "error")
+    assert "S001" in text(win, "error_code")
+    press(win, "home")
+    wait_screen(win, "attract")
+    open_service(win)
+    press(win, "tech_service_toggle")
+    assert kiosk.ks.out_of_service is None
+    press(win, "tech_exit")
+    wait_screen(win, "attract")
+    press(win, "start")
+    wait_screen(win, "insert")
+
+
+def test_journal_check_finds_a_rewritten_row(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    cash_purchase(kiosk)
+    open_service(win)
+    press(win, "tech_check_journal")
+    wait_until(lambda: "hash chain intact" in body(win), what="journal ok")
+    rig.journal.call(lambda s: s.connection().exec_driver_sql(
+        "UPDATE journal SET body = replace(body, '5000', '9000') WHERE seq = 3"))
+    press(win, "tech_check_journal")
+    alert = win.findChild(QLabel, "tech_alert")
+    wait_until(lambda: alert.isVisible() and "JOURNAL" in alert.text(), what="broken journal is an alert")
+    assert "row 3" in body(win)
+
+
+def test_pin_hashes_never_hold_the_pin() -> None:
+    from kiosk.fakes import FixedClock
+
+    h = hash_pin("135790", iterations=1000)
+    assert "135790" not in h and h.startswith("pbkdf2_sha256$1000$")
+    gate = TechnicianGate({"T01": h}, FixedClock(), max_failures=2, lockout=timedelta(minutes=5))
+    assert gate.check("135790").technician == "T01"
+    assert gate.check("000000").tries_left == 1
+    assert gate.check("000000").outcome.value == "locked"
+    assert gate.check("135790").outcome.value == "locked"
