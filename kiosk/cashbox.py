@@ -92,14 +92,15 @@ class CashBox:
 
     def collect(self, acceptor_counter: int, printer: SlipPrinter | None, who: str) -> BoxReport:
         """The cassette was removed and emptied: record what the journal says it held and
-        start counting again. The slip prints after the commit; a failed slip can be reprinted
+        start counting again (the row is the server's CashCollectionEvent: `collector_id`,
+        `notes`, `total_fen`, plus the counters and the differences). The slip prints after the commit; a failed slip can be reprinted
         from the journal row."""
         now = self.clock.now()
 
         def record(s: Session) -> BoxReport:
             rep = box_report(s, acceptor_counter)
             row = append(s, self.journal.kiosk_id, COLLECTION_TXN, "cash.collection", {
-                **rep.to_json(), "acceptor_counter": acceptor_counter, "by": who,
+                **rep.to_json(), "acceptor_counter": acceptor_counter, "collector_id": who,
                 "at": now.isoformat(timespec="seconds")}, now)
             rep.since_seq = row.seq
             return rep

@@ -158,7 +158,7 @@ def test_cash_box_collection_and_settlement(kiosk) -> None:  # type: ignore[no-u
     wait_until(lambda: any("钞箱清点单" in line for line in rig.printer_sim.lines()), what="slip printed")
     assert kiosk.io_on_gui == []  # (the test's own journal reads come after this line)
     [c] = rows(rig, "cash.collection")
-    assert c["total_fen"] == 5000 and c["by"] == "DEMO" and c["notes"] == {"5000": 1}
+    assert c["total_fen"] == 5000 and c["collector_id"] == "DEMO" and c["notes"] == {"5000": 1}
     assert c["acceptor_counter"] == c["expected_counter"] and c["differences"] == []
     assert tech.box["since_seq"] == rig.journal.raw("SELECT max(seq) FROM journal WHERE kind = 'cash.collection'")[0][0]
 

@@ -13,9 +13,12 @@ from sync_server_harness import LiveServer
 from devices.cash.acceptor import BillAcceptor
 from devices.sim.cash_sim import CashSimulator
 from devices.sim.printer_sim import PrinterSim
+from kiosk.cashbox import CashBox
 from kiosk.config import parse_config
+from kiosk.help import HelpDesk
 from kiosk.ports import PaymentMethod
 from kiosk.purchase.states import S
+from kiosk.repair import RepairDesk, RepairRequest
 from kiosk.technician import hash_pin
 from main import build_site
 from sync.server import service
@@ -76,8 +79,19 @@ def test_site_from_its_configuration(live: LiveServer, card_env, tmp_path: Path)
         assert tech.printer_report()["state"] == "ok"
         assert sorted(tech.card_selftest()["serves"]) == ["cpu", "ic"]
 
+        # the technician's and the resident's other journal rows: collection, help call, repair
+        CashBox(site.journal, site.svc.ctx.clock).collect(acceptor.stacked_counter(), None, "T07")
+        HelpDesk(site.journal, site.svc.ctx.clock, cfg.kiosk_id).call("account", txn, "K006")
+        RepairDesk(site.journal, site.svc.ctx.clock, cfg.kiosk_id).submit(
+            RepairRequest("no_gas", "13812345678", "morning", "no flame"))
+        assert site.svc.reprint(txn)
+
         assert site.sync.upload_job() > 0
         assert tech.sync_status().unsent_rows == 0
+        # every row the kiosk wrote parses on the server: no "bad_body" (or any other) alert
+        assert service.alerts(live.sf, kiosk_id=k.kiosk_id) == []
+        kinds = {r[0] for r in site.journal.raw("SELECT DISTINCT kind FROM journal")}
+        assert {"cash.collection", "help.call", "repair.request", "receipt.reprint"} <= kinds
         last = site.journal.raw("SELECT max(seq) FROM journal")[0][0]
         assert site.server.status().last_seq == last
         assert site.svc.get(txn).state == S.ACKED.value
@@ -87,7 +101,7 @@ def test_site_from_its_configuration(live: LiveServer, card_env, tmp_path: Path)
         site.sync.heartbeat_job()
         mine = next(x for x in service.kiosks(live.sf) if x.kiosk_id == k.kiosk_id)
         health = service.health_of(mine)
-        assert health["printer"] == "paper_near_end" and health["cash_box_notes"] == 1
+        assert health["printer"] == "paper_near_end" and health["cash_box_notes"] == 0  # collected
         assert health["sam_quota_fen"] is not None
 
         # the SAM quota job is wired to the site's SAM with the configured threshold
