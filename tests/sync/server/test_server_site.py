@@ -15,7 +15,7 @@ from devices.sim.cash_sim import CashSimulator
 from devices.sim.printer_sim import PrinterSim
 from kiosk.cashbox import CashBox
 from kiosk.config import parse_config
-from kiosk.help import HelpDesk
+from kiosk.help import HelpDesk, record_rating
 from kiosk.ports import PaymentMethod
 from kiosk.purchase.states import S
 from kiosk.repair import RepairDesk, RepairRequest
@@ -85,13 +85,14 @@ def test_site_from_its_configuration(live: LiveServer, card_env, tmp_path: Path)
         RepairDesk(site.journal, site.svc.ctx.clock, cfg.kiosk_id).submit(
             RepairRequest("no_gas", "13812345678", "morning", "no flame"))
         assert site.svc.reprint(txn)
+        record_rating(site.journal, site.svc.ctx.clock, cfg.kiosk_id, txn, 4)
 
         assert site.sync.upload_job() > 0
         assert tech.sync_status().unsent_rows == 0
         # every row the kiosk wrote parses on the server: no "bad_body" (or any other) alert
         assert service.alerts(live.sf, kiosk_id=k.kiosk_id) == []
         kinds = {r[0] for r in site.journal.raw("SELECT DISTINCT kind FROM journal")}
-        assert {"cash.collection", "help.call", "repair.request", "receipt.reprint"} <= kinds
+        assert {"cash.collection", "help.call", "repair.request", "receipt.reprint", "rating"} <= kinds
         last = site.journal.raw("SELECT max(seq) FROM journal")[0][0]
         assert site.server.status().last_seq == last
         assert site.svc.get(txn).state == S.ACKED.value
