@@ -3,6 +3,8 @@ provider, printer, server; file-backed in a directory so it survives SIGKILL."""
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,23 @@ TARIFF = {
 KIOSK = "K0001"
 
 
+_TEMPLATE: Path | None = None
+
+
+def _template_journal() -> Path:
+    """An empty journal at the head migration, made once per process: the crash harness
+    forks thousands of kiosks, each starts from a copy instead of running the migrations
+    (a kiosk whose first start happened before the purchase)."""
+    global _TEMPLATE
+    if _TEMPLATE is None or not _TEMPLATE.exists():
+        shm = Path("/dev/shm")
+        d = Path(tempfile.mkdtemp(prefix="kiosk-template-", dir=shm if shm.is_dir() else None))
+        with Journal(d / "journal.db", KIOSK):
+            pass
+        _TEMPLATE = d / "journal.db"
+    return _TEMPLATE
+
+
 @dataclass
 class World:
     dir: Path
@@ -37,6 +56,8 @@ class World:
     def open(cls, d: Path, tech: str = "ic", notes: tuple[int, ...] = (), online: bool = True,
              card_kw: dict[str, object] | None = None) -> World:
         d.mkdir(parents=True, exist_ok=True)
+        if not (d / "journal.db").exists():
+            shutil.copyfile(_template_journal(), d / "journal.db")
         journal = Journal(d / "journal.db", KIOSK)
         journal.open()
         card = FakeCard(d / "card.json", tech=tech, **(card_kw or {}))
