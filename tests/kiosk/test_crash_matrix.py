@@ -194,3 +194,35 @@ def test_child_killed_while_writing_its_trace_leaves_no_half_file(tmp_path: Path
     assert res.killed
     assert res.trace == [] and res.error == ""
     assert not trace_file.exists()
+
+
+def test_child_killed_while_copying_its_journal_leaves_no_half_journal(tmp_path: Path) -> None:
+    """The same race one step earlier: a random kill in the first copy of the journal
+    template. The restarted kiosk must find a whole journal or none, never half of one."""
+    import signal
+
+    from . import world
+
+    parent = os.getpid()
+    real_copy = shutil.copyfile
+
+    def copy_half_then_die(src: Path, dst: Path, *a: object, **kw: object) -> Path:
+        if os.getpid() != parent:
+            data = Path(src).read_bytes()
+            Path(dst).write_bytes(data[: len(data) // 2])
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_copy(src, dst)
+
+    d = tmp_path / "case"
+    world.shutil.copyfile = copy_half_then_die  # type: ignore[assignment]
+    try:
+        res = run_child(lambda: world.World.open(d).close(), {}, None, tmp_path / "case.t1")
+    finally:
+        world.shutil.copyfile = real_copy  # type: ignore[assignment]
+    assert res.killed
+    assert not (d / "journal.db").exists()
+    w = world.World.open(d)  # the restart
+    try:
+        assert w.journal.raw("PRAGMA integrity_check") == [("ok",)]
+    finally:
+        w.close()

@@ -3,6 +3,7 @@ provider, printer, server; file-backed in a directory so it survives SIGKILL."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -57,7 +58,11 @@ class World:
              card_kw: dict[str, object] | None = None) -> World:
         d.mkdir(parents=True, exist_ok=True)
         if not (d / "journal.db").exists():
-            shutil.copyfile(_template_journal(), d / "journal.db")
+            # atomically: a random-instant kill may land in the copy, and a half-copied
+            # journal is the harness's mistake, not the kiosk's
+            part = d / "journal.db.part"
+            shutil.copyfile(_template_journal(), part)
+            os.replace(part, d / "journal.db")
         journal = Journal(d / "journal.db", KIOSK)
         journal.open()
         card = FakeCard(d / "card.json", tech=tech, **(card_kw or {}))
