@@ -193,11 +193,12 @@ def build_site(cfg: Any) -> Site:
         cards=ReaderCards(readers), open_acceptor=lambda: BillAcceptor.open(cfg.cash_url),
         payments={"qr": qr}, accounts=accounts, is_online=lambda: sync.online is True,
         print_lines=lambda lines, title: printer.print_lines(lines, title),
-        extras={"selftest": report.as_dict()}, service=service_ports(cfg, clock, sync, readers, printer))
+        extras={"selftest": report.as_dict()},
+        service=service_ports(cfg, clock, sync, readers, printer, journal))
     return Site(cfg, journal, readers, printer, server, cache, sync, svc, devices, report)
 
 
-def service_ports(cfg: Any, clock: Any, sync: Any, readers: Any, printer: Any) -> Any:
+def service_ports(cfg: Any, clock: Any, sync: Any, readers: Any, printer: Any, journal: Any) -> Any:
     """The technician's service screen on the site's devices: PIN hashes from the config,
     sync state from the sync client, the card self-test, printer status and a test print,
     and the last warnings logged (a ring on the root logger)."""
@@ -211,7 +212,7 @@ def service_ports(cfg: Any, clock: Any, sync: Any, readers: Any, printer: Any) -
     ring = LogRing()
     logging.getLogger().addHandler(ring)
     gate = TechnicianGate(cfg.technicians, clock, cfg.technician_max_failures,
-                          timedelta(seconds=cfg.technician_lockout_s))
+                          timedelta(seconds=cfg.technician_lockout_s), journal_call=journal.call)
     return ServicePorts(
         gate=gate, sync_status=sync.status, sync_now=sync.run_now,
         card_selftest=lambda: run_selftest(readers).as_dict(),

@@ -12,10 +12,11 @@ import collections
 import enum
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,8 +24,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import ConfigError
+from .errors import ConfigError, OutOfService
 from .journal.models import Purchase
+from .journal.store import meta_get, meta_put
 from .masking import mask_serial
 from .ports import Clock
 
@@ -79,13 +81,24 @@ class GateResult:
     locked_until: datetime | None = None
 
 
+GATE_KEY = "technician_gate"
+SERVICE_HOLD_KEY = "service_hold"
+
+# `journal.call`: runs a function with the writer's Session (kiosk.journal.Journal.call)
+JournalCall = Callable[[Callable[[Session], Any]], Any]
+
+
 class TechnicianGate:
     """PIN -> technician id. After `max_failures` wrong PINs in a row the gate stays shut
     for `lockout` (even for the right PIN); every attempt is logged, never the PIN. Thread
-    safe: the check runs on a worker (PBKDF2 takes tens of milliseconds per hash)."""
+    safe: the check runs on a worker (PBKDF2 takes tens of milliseconds per hash).
+
+    With `journal_call` the count of wrong PINs and the lockout are kept in the journal's
+    kiosk_meta table, so pulling the plug does not give a guesser five fresh tries."""
 
     def __init__(self, staff: Mapping[str, str], clock: Clock, max_failures: int = 5,
-                 lockout: timedelta = timedelta(minutes=5)) -> None:
+                 lockout: timedelta = timedelta(minutes=5),
+                 journal_call: JournalCall | None = None) -> None:
         for who, encoded in staff.items():
             _parse(encoded)  # a malformed hash is a configuration error at start-up
             if not who:
@@ -97,28 +110,92 @@ class TechnicianGate:
         self.failures = 0
         self.locked_until: datetime | None = None
         self._lock = threading.Lock()
+        self._journal_call = journal_call
+        self._loaded = journal_call is None
+
+    def _load(self) -> None:
+        assert self._journal_call is not None
+        raw = self._journal_call(lambda s: meta_get(s, GATE_KEY))
+        if raw:
+            try:
+                d = json.loads(raw)
+                self.failures = int(d.get("failures", 0))
+                until = d.get("locked_until")
+                self.locked_until = datetime.fromisoformat(until) if until else None
+            except (ValueError, TypeError, AttributeError):
+                # unreadable: the safe side is a fresh lockout, not five fresh tries
+                logger.error("technician gate state unreadable (%r): locking the gate", raw[:80])
+                self.failures, self.locked_until = 0, self.clock.now() + self.lockout
+        self._loaded = True
+
+    def _save(self) -> None:
+        if self._journal_call is None:
+            return
+        value = None if not self.failures and self.locked_until is None else json.dumps(
+            {"failures": self.failures,
+             "locked_until": None if self.locked_until is None else self.locked_until.isoformat()})
+        self._journal_call(lambda s: meta_put(s, GATE_KEY, value))
 
     def check(self, pin: str) -> GateResult:
         with self._lock:
-            now = self.clock.now()
-            if not self.staff:
-                return GateResult(GateOutcome.DISABLED)
-            if self.locked_until is not None and now < self.locked_until:
-                logger.warning("technician PIN entered while locked out (until %s)", self.locked_until)
-                return GateResult(GateOutcome.LOCKED, locked_until=self.locked_until)
-            who = next((w for w, h in self.staff.items() if pin_matches(pin, h)), None)
-            if who is not None:
-                self.failures, self.locked_until = 0, None
-                logger.warning("technician %s opened the service screen", who)
-                return GateResult(GateOutcome.OPEN, technician=who)
-            self.failures += 1
-            logger.warning("wrong technician PIN (%d in a row)", self.failures)
-            if self.failures >= self.max_failures:
-                self.failures = 0
-                self.locked_until = now + self.lockout
-                logger.error("technician PIN locked until %s", self.locked_until)
-                return GateResult(GateOutcome.LOCKED, locked_until=self.locked_until)
-            return GateResult(GateOutcome.WRONG, tries_left=self.max_failures - self.failures)
+            if not self._loaded:
+                self._load()
+            res = self._check(pin)
+            self._save()
+            return res
+
+    def _check(self, pin: str) -> GateResult:
+        now = self.clock.now()
+        if not self.staff:
+            return GateResult(GateOutcome.DISABLED)
+        if self.locked_until is not None and now < self.locked_until:
+            logger.warning("technician PIN entered while locked out (until %s)", self.locked_until)
+            return GateResult(GateOutcome.LOCKED, locked_until=self.locked_until)
+        who = next((w for w, h in self.staff.items() if pin_matches(pin, h)), None)
+        if who is not None:
+            self.failures, self.locked_until = 0, None
+            logger.warning("technician %s opened the service screen", who)
+            return GateResult(GateOutcome.OPEN, technician=who)
+        self.failures += 1
+        logger.warning("wrong technician PIN (%d in a row)", self.failures)
+        if self.failures >= self.max_failures:
+            self.failures = 0
+            self.locked_until = now + self.lockout
+            logger.error("technician PIN locked until %s", self.locked_until)
+            return GateResult(GateOutcome.LOCKED, locked_until=self.locked_until)
+        return GateResult(GateOutcome.WRONG, tries_left=self.max_failures - self.failures)
+
+
+# --- out of service by a technician ----------------------------------------------------------
+@dataclass(frozen=True)
+class ServiceHold:
+    """A technician took the kiosk out of service. Kept in the journal's kiosk_meta table: a
+    restart (a power cut, a reboot) leaves the kiosk out of service until a technician puts
+    it back, it does not sell gas from a machine someone stopped on purpose."""
+
+    by: str
+    since: str  # ISO time
+
+    def as_error(self) -> OutOfService:
+        return OutOfService(f"taken out of service by technician {self.by} at {self.since}")
+
+
+def load_service_hold(session: Session) -> ServiceHold | None:
+    raw = meta_get(session, SERVICE_HOLD_KEY)
+    if raw is None:
+        return None
+    try:
+        d = json.loads(raw)
+        return ServiceHold(str(d["by"]), str(d["since"]))
+    except (ValueError, TypeError, KeyError):
+        # unreadable: still a hold, the kiosk stays out of service
+        logger.error("service hold unreadable (%r): staying out of service", raw[:80])
+        return ServiceHold("?", "?")
+
+
+def put_service_hold(session: Session, hold: ServiceHold | None) -> None:
+    meta_put(session, SERVICE_HOLD_KEY,
+             None if hold is None else json.dumps({"by": hold.by, "since": hold.since}))
 
 
 # --- what the service screen reports --------------------------------------------------------

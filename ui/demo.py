@@ -253,7 +253,8 @@ class DemoRig:
         self.logs = LogRing()
         logging.getLogger().addHandler(self.logs)
         self.sync_alert_after = timedelta(hours=1)
-        self.gate = TechnicianGate({"DEMO": hash_pin(DEMO_TECH_PIN, iterations=1000)}, self.clock)
+        self.gate = TechnicianGate({"DEMO": hash_pin(DEMO_TECH_PIN, iterations=1000)}, self.clock,
+                                   journal_call=self.journal.call)
         service = ServicePorts(
             gate=self.gate, sync_status=self._sync_status, card_selftest=self._card_selftest,
             printer_report=lambda: self.printer.status_report().to_json(),

@@ -21,6 +21,7 @@ from kiosk.purchase.recovery import Recovery
 from kiosk.purchase.service import CardCheck, PurchaseService
 from kiosk.purchase.states import S
 from kiosk.repair import RepairDesk, RepairRequest, RepairTicket
+from kiosk.technician import ServiceHold, load_service_hold
 
 from .ops import Worker, on_gui, run_op
 from .technician import ServicePorts
@@ -78,6 +79,7 @@ class KioskService(QObject):
         self.acceptor: CashAcceptor | None = None
         self.card_present = False
         self.out_of_service: Exception | None = None
+        self.service_hold: ServiceHold | None = None  # a technician took the kiosk out of service
         self.help = HelpDesk(svc.ctx.journal, svc.ctx.clock, svc.ctx.kiosk_id)
         self.repairs = RepairDesk(svc.ctx.journal, svc.ctx.clock, svc.ctx.kiosk_id)
         self._poll = QTimer(self)
@@ -88,14 +90,17 @@ class KioskService(QObject):
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
         """Open the acceptor and run recovery (before any money), on the cash worker."""
-        def job() -> None:
+        def job() -> ServiceHold | None:
             self.acceptor = self.devices.open_acceptor()
             self.acceptor.inhibit()
             Recovery(self.svc, self.acceptor, self.devices.payments, self._card_for).run()
+            return self.svc.ctx.journal.call(load_service_hold)
 
-        def ok(_: None) -> None:
+        def ok(hold: ServiceHold | None) -> None:
             self._poll.start()
-            self.started.emit(None)
+            if hold is not None:  # still out of service since a technician said so
+                self.service_hold, self.out_of_service = hold, hold.as_error()
+            self.started.emit(self.out_of_service)
 
         def failed(exc: Exception) -> None:
             self.out_of_service = exc

@@ -12,14 +12,16 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from kiosk.cashbox import CashBox, collection_slip
-from kiosk.errors import KioskError, OutOfService
+from kiosk.errors import KioskError
 from kiosk.journal import verify_chain
 from kiosk.technician import (
     GateResult,
     LogRing,
     RecentPurchase,
+    ServiceHold,
     SyncStatus,
     TechnicianGate,
+    put_service_hold,
     recent_purchases,
 )
 
@@ -53,7 +55,6 @@ class TechnicianOps:
         self.ks = ks
         self.ports = ports
         self.box = CashBox(ks.svc.ctx.journal, ks.svc.ctx.clock)
-        self.taken_out_by: str | None = None  # the technician who took the kiosk out of service
 
     def _run(self, worker: str, fn: Callable[[], Any], ok: Ok, err: Err) -> None:
         run_op(self.ks.workers[worker], fn, ok, err)
@@ -159,18 +160,28 @@ class TechnicianOps:
     def settlement(self, day: date, ok: Callable[[dict[str, Any]], None], err: Err) -> None:
         self._run("core", lambda: self.box.settlement(day), ok, err)
 
-    def set_out_of_service(self, who: str, out: bool) -> bool:
-        """Take the kiosk out of service (or back). A fault found at start-up is not cleared
-        from here: only what a technician set is. Returns whether the state changed."""
+    def set_out_of_service(self, who: str, out: bool, ok: Callable[[bool], None], err: Err) -> None:
+        """Take the kiosk out of service (or back), kept in the journal so that a restart does
+        not put it back in service (kiosk.technician.ServiceHold). Out: at once in memory,
+        then on disk; back: on disk first, then in memory. A fault found at start-up is not
+        cleared from here: only what a technician set is. `ok(changed)`."""
         current = self.ks.out_of_service
+        journal = self.ks.svc.ctx.journal
         if out and current is None:
-            self.ks.out_of_service = OutOfService(f"taken out of service by technician {who}")
-            self.taken_out_by = who
+            hold = ServiceHold(who, self.ks.svc.ctx.clock.now().isoformat(timespec="seconds"))
+            self.ks.out_of_service, self.ks.service_hold = hold.as_error(), hold
             logger.warning("technician %s took the kiosk out of service", who)
-            return True
-        if not out and current is not None and self.taken_out_by is not None:
-            self.ks.out_of_service = None
-            logger.warning("technician %s put the kiosk back in service (was out: %s)", who, self.taken_out_by)
-            self.taken_out_by = None
-            return True
-        return False
+            self._run("core", lambda: journal.call(lambda s: put_service_hold(s, hold)),
+                      lambda _: ok(True), err)
+            return
+        held = self.ks.service_hold
+        if not out and current is not None and held is not None:
+            def back(_: None) -> None:
+                self.ks.out_of_service, self.ks.service_hold = None, None
+                logger.warning("technician %s put the kiosk back in service (taken out by %s at %s)",
+                               who, held.by, held.since)
+                ok(True)
+
+            self._run("core", lambda: journal.call(lambda s: put_service_hold(s, None)), back, err)
+            return
+        ok(False)

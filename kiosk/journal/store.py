@@ -26,6 +26,26 @@ def ensure_meta(session: Session, kiosk_id: str) -> None:
         )
 
 
+def meta_get(session: Session, key: str) -> str | None:
+    """A value of the kiosk's own state kept beside the journal (not hash-chained, not sent)."""
+    row = session.get(Meta, key)
+    return None if row is None else row.value
+
+
+def meta_put(session: Session, key: str, value: str | None) -> None:
+    """Set (or, with None, delete) a kiosk state value, in the caller's transaction."""
+    if key == "kiosk_id":
+        raise JournalGuardError("the journal's kiosk id is never changed")
+    row = session.get(Meta, key)
+    if value is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(Meta(key=key, value=value))
+    else:
+        row.value = value
+
+
 def last_row(session: Session) -> JournalRow | None:
     return session.scalars(select(JournalRow).order_by(JournalRow.seq.desc()).limit(1)).first()
 

@@ -1337,7 +1337,7 @@
     </message>
     <message>
         <location filename="../../ui/screens/technician.py" line="219"/>
-        <location filename="../../ui/screens/technician.py" line="297"/>
+        <location filename="../../ui/screens/technician.py" line="303"/>
         <source>Receipts</source>
         <translation>凭条</translation>
     </message>
@@ -1425,253 +1425,258 @@
         <translation>重打</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="284"/>
+        <location filename="../../ui/screens/technician.py" line="286"/>
         <source>The kiosk is out of service.</source>
         <translation>本机已暂停服务。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="284"/>
+        <location filename="../../ui/screens/technician.py" line="286"/>
         <source>The kiosk is back in service.</source>
         <translation>本机已恢复服务。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="286"/>
+        <location filename="../../ui/screens/technician.py" line="288"/>
         <source>A fault found at start-up keeps the kiosk out of service: restart it after the repair.</source>
         <translation>启动时发现的故障使本机暂停服务：修复后请重启本机。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="296"/>
+        <location filename="../../ui/screens/technician.py" line="292"/>
+        <source>Out of service</source>
+        <translation>暂停服务</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/technician.py" line="302"/>
         <source>Service: technician %1</source>
         <translation>维护界面：维护人员 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="297"/>
+        <location filename="../../ui/screens/technician.py" line="303"/>
         <source>Overview</source>
         <translation>总览</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="297"/>
+        <location filename="../../ui/screens/technician.py" line="303"/>
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="297"/>
+        <location filename="../../ui/screens/technician.py" line="303"/>
         <source>Logs</source>
         <translation>日志记录</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="310"/>
+        <location filename="../../ui/screens/technician.py" line="316"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="310"/>
+        <location filename="../../ui/screens/technician.py" line="316"/>
         <source>Upload now</source>
         <translation>立即上传</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="310"/>
+        <location filename="../../ui/screens/technician.py" line="316"/>
         <source>Print a test receipt</source>
         <translation>打印测试凭条</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="311"/>
+        <location filename="../../ui/screens/technician.py" line="317"/>
         <source>Card self-test</source>
         <translation>读卡器自检</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="311"/>
+        <location filename="../../ui/screens/technician.py" line="317"/>
         <source>Check the journal</source>
         <translation>校验日志</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="312"/>
+        <location filename="../../ui/screens/technician.py" line="318"/>
         <source>Touch again: the cassette is emptied</source>
         <translation>再点一次：确认钞箱已清空</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="312"/>
+        <location filename="../../ui/screens/technician.py" line="318"/>
         <source>Collect cash</source>
         <translation>钞箱清点</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="313"/>
+        <location filename="../../ui/screens/technician.py" line="319"/>
         <source>Today&apos;s settlement</source>
         <translation>今日日结</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="325"/>
+        <location filename="../../ui/screens/technician.py" line="331"/>
         <source>Reprint %1</source>
         <translation>重打 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="327"/>
+        <location filename="../../ui/screens/technician.py" line="333"/>
         <source>Back in service</source>
         <translation>恢复服务</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="327"/>
+        <location filename="../../ui/screens/technician.py" line="333"/>
         <source>Take out of service</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="328"/>
+        <location filename="../../ui/screens/technician.py" line="334"/>
         <source>Exit service</source>
         <translation>退出维护</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="334"/>
+        <location filename="../../ui/screens/technician.py" line="340"/>
         <source>No problems found.</source>
         <translation>未发现问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="338"/>
+        <location filename="../../ui/screens/technician.py" line="344"/>
         <source>Sync: no sync client on this kiosk.</source>
         <translation>同步：本机没有同步客户端。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="340"/>
+        <location filename="../../ui/screens/technician.py" line="346"/>
         <source>online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="340"/>
-        <location filename="../../ui/screens/technician.py" line="353"/>
+        <location filename="../../ui/screens/technician.py" line="346"/>
+        <location filename="../../ui/screens/technician.py" line="359"/>
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="340"/>
+        <location filename="../../ui/screens/technician.py" line="346"/>
         <source>not asked yet</source>
         <translation>尚未连接</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="341"/>
+        <location filename="../../ui/screens/technician.py" line="347"/>
         <source>Sync: %1, last server answer %2</source>
         <translation>同步：%1，服务器最近应答 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="344"/>
+        <location filename="../../ui/screens/technician.py" line="350"/>
         <source>Not uploaded: %1 rows, the oldest from %2 (%3 ago)</source>
         <translation>未上传：%1 条，最早一条写于 %2（%3 前）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="348"/>
+        <location filename="../../ui/screens/technician.py" line="354"/>
         <source>Not uploaded: none</source>
         <translation>未上传：无</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="350"/>
+        <location filename="../../ui/screens/technician.py" line="356"/>
         <source>SAM offline quota: %1 yuan</source>
         <translation>SAM 离线额度：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="352"/>
+        <location filename="../../ui/screens/technician.py" line="358"/>
         <source>ready</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="352"/>
+        <location filename="../../ui/screens/technician.py" line="358"/>
         <source>paper near end</source>
         <translation>纸将用尽</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="352"/>
+        <location filename="../../ui/screens/technician.py" line="358"/>
         <source>out of paper</source>
         <translation>缺纸</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="353"/>
+        <location filename="../../ui/screens/technician.py" line="359"/>
         <source>cover open</source>
         <translation>盖未关</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="354"/>
+        <location filename="../../ui/screens/technician.py" line="360"/>
         <source>Printer: %1</source>
         <translation>打印机：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="358"/>
+        <location filename="../../ui/screens/technician.py" line="364"/>
         <source>Cash box: %1 notes, %2 yuan; acceptor counter %3, journal expects %4</source>
         <translation>钞箱：%1 张，%2 元；纸币器计数 %3，日志应为 %4</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="363"/>
+        <location filename="../../ui/screens/technician.py" line="369"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="365"/>
+        <location filename="../../ui/screens/technician.py" line="371"/>
         <source>answers</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="367"/>
+        <location filename="../../ui/screens/technician.py" line="373"/>
         <source>Cards served: %1; SAM %2</source>
         <translation>可受理卡型：%1；SAM %2</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="366"/>
+        <location filename="../../ui/screens/technician.py" line="372"/>
         <source>answers, quota %1 yuan</source>
         <translation>正常，额度 %1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="365"/>
+        <location filename="../../ui/screens/technician.py" line="371"/>
         <source>not answering</source>
         <translation>无应答</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="369"/>
+        <location filename="../../ui/screens/technician.py" line="375"/>
         <source>Journal: %1</source>
         <translation>日志：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="376"/>
+        <location filename="../../ui/screens/technician.py" line="382"/>
         <source>Since the last collection (journal row %1):</source>
         <translation>自上次清点（日志第 %1 条）以来：</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="379"/>
+        <location filename="../../ui/screens/technician.py" line="385"/>
         <source>Total %1 yuan</source>
         <translation>合计 %1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="380"/>
+        <location filename="../../ui/screens/technician.py" line="386"/>
         <source>Acceptor counter %1, journal expects %2</source>
         <translation>纸币器计数 %1，日志应为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="387"/>
+        <location filename="../../ui/screens/technician.py" line="393"/>
         <source>Settlement %1: expected cash %2 yuan</source>
         <translation>%1 日结：应有现金 %2 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="389"/>
+        <location filename="../../ui/screens/technician.py" line="395"/>
         <source>Gas credited %1, kept as account credit %2, held for review %3, not settled %4</source>
         <translation>已写卡气费 %1，存入账户余额 %2，待人工处理 %3，未结 %4</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="392"/>
+        <location filename="../../ui/screens/technician.py" line="398"/>
         <source>Balanced</source>
         <translation>账实相符</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="392"/>
+        <location filename="../../ui/screens/technician.py" line="398"/>
         <source>NOT balanced: see the differences</source>
         <translation>账实不符：见差异明细</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="399"/>
+        <location filename="../../ui/screens/technician.py" line="405"/>
         <source>No purchases yet.</source>
         <translation>暂无购气记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="400"/>
+        <location filename="../../ui/screens/technician.py" line="406"/>
         <source>time, card, paid, gas, method, state, prints</source>
         <translation>时间、卡号、实收、气费、方式、状态、打印次数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="405"/>
+        <location filename="../../ui/screens/technician.py" line="411"/>
         <source>No warnings logged since start.</source>
         <translation>启动以来没有警告记录。</translation>
     </message>

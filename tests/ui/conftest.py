@@ -55,22 +55,30 @@ def guard_io(rig: DemoRig, seen: list[str]) -> None:
         wrap(rig.payment, n, f"payment.{n}")
 
 
-@pytest.fixture()
-def kiosk(qtbot, tmp_path: Path) -> Iterator[Kiosk]:  # type: ignore[no-untyped-def]
+def boot(qtbot, d: Path) -> Kiosk:  # type: ignore[no-untyped-def]
+    """A kiosk started on the demo rig in `d` (a second boot on the same `d` is a restart)."""
     app = QApplication.instance()
     assert app is not None
     setup_app(app)  # type: ignore[arg-type]
-    rig = DemoRig(tmp_path / "kiosk")
+    rig = DemoRig(d)
     io_on_gui: list[str] = []
     guard_io(rig, io_on_gui)
     ks = rig.service()
     win = KioskWindow(ks, Speaker("mock"))
     win.setFixedSize(*PANEL)
     qtbot.addWidget(win)
+    started: list[object] = []
+    ks.started.connect(started.append)
     ks.start()
     win.show()
-    wait_until(lambda: rig.acceptor is not None, what="acceptor opened and recovery run")
+    wait_until(lambda: bool(started), what="acceptor opened and recovery run")
+    return Kiosk(rig, ks, win, io_on_gui)
+
+
+@pytest.fixture()
+def kiosk(qtbot, tmp_path: Path) -> Iterator[Kiosk]:  # type: ignore[no-untyped-def]
+    k = boot(qtbot, tmp_path / "kiosk")
     try:
-        yield Kiosk(rig, ks, win, io_on_gui)
+        yield k
     finally:
-        rig.close(ks)
+        k.rig.close(k.ks)

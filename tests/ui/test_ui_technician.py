@@ -10,6 +10,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel
 
 from kiosk.technician import TechnicianGate, hash_pin
+from tests.ui.conftest import boot
 from tests.ui.uikit import buy_until_screen, press, rows, text, wait_screen, wait_until
 from ui.demo import DEMO_TECH_PIN
 
@@ -177,11 +178,88 @@ def test_out_of_service_and_back(kiosk) -> None:  # type: ignore[no-untyped-def]
     wait_screen(win, "attract")
     open_service(win)
     press(win, "tech_service_toggle")
-    assert kiosk.ks.out_of_service is None
+    wait_until(lambda: kiosk.ks.out_of_service is None, what="back in service")
     press(win, "tech_exit")
     wait_screen(win, "attract")
     press(win, "start")
     wait_screen(win, "insert")
+
+
+def test_out_of_service_survives_a_restart(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A technician stopped the kiosk; the power goes off and on: it must come back out of
+    service (saying so, code S001), until a technician puts it back."""
+    d = tmp_path / "kiosk"
+    k = boot(qtbot, d)
+    try:
+        open_service(k.win)
+        press(k.win, "tech_service_toggle")
+        assert k.ks.out_of_service is not None  # at once, before the disk write
+        held = "SELECT value FROM kiosk_meta WHERE key = 'service_hold'"
+        wait_until(lambda: k.rig.journal.raw(held) != [], what="the hold on disk")
+        [(hold,)] = k.rig.journal.raw(held)
+        assert '"by": "DEMO"' in hold
+        wait_until(lambda: text(k.win, "tech_message") != "", what="the technician told")
+    finally:
+        k.rig.close(k.ks)
+    k = boot(qtbot, d)  # the restart
+    try:
+        assert k.ks.out_of_service is not None and "DEMO" in str(k.ks.out_of_service)
+        assert "S001" in text(k.win, "status")
+        press(k.win, "start")
+        wait_screen(k.win, "error")
+        assert "S001" in text(k.win, "error_code")
+        press(k.win, "home")
+        wait_screen(k.win, "attract")
+        open_service(k.win)
+        press(k.win, "tech_service_toggle")
+        wait_until(lambda: k.ks.out_of_service is None, what="back in service")
+        assert k.io_on_gui == []  # (the test's own journal reads below run on the GUI thread)
+        assert k.rig.journal.raw("SELECT value FROM kiosk_meta WHERE key = 'service_hold'") == []
+    finally:
+        k.rig.close(k.ks)
+    k = boot(qtbot, d)  # and it stays in service after the next restart
+    try:
+        assert k.ks.out_of_service is None
+        press(k.win, "start")
+        wait_screen(k.win, "insert")
+    finally:
+        k.rig.close(k.ks)
+
+
+def test_pin_lockout_survives_a_restart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Pulling the plug must not give a PIN guesser five fresh tries."""
+    from kiosk.fakes import FixedClock
+    from kiosk.journal import Journal
+
+    clock = FixedClock()
+    h = hash_pin("135790", iterations=1000)
+
+    def gate_on_fresh_journal() -> tuple[Journal, TechnicianGate]:
+        j = Journal(tmp_path / "journal.db", "K0001")
+        j.open()
+        return j, TechnicianGate({"T01": h}, clock, max_failures=3, lockout=timedelta(minutes=5),
+                                 journal_call=j.call)
+
+    j, gate = gate_on_fresh_journal()
+    assert gate.check("000000").tries_left == 2
+    j.close()
+    j, gate = gate_on_fresh_journal()  # restart: the wrong try is remembered
+    assert gate.check("000001").tries_left == 1
+    assert gate.check("000002").outcome.value == "locked"
+    j.close()
+    j, gate = gate_on_fresh_journal()  # restart while locked: still locked, even the right PIN
+    assert gate.check("135790").outcome.value == "locked"
+    clock.t += timedelta(minutes=5, seconds=1)
+    assert gate.check("135790").technician == "T01"
+    assert j.raw("SELECT count(*) FROM kiosk_meta WHERE key = 'technician_gate'") == [(0,)]
+    j.call(lambda s: s.connection().exec_driver_sql(
+        "INSERT INTO kiosk_meta (key, value) VALUES ('technician_gate', 'not json')"))
+    j.close()
+    j, gate = gate_on_fresh_journal()  # an unreadable state locks, it does not reset
+    try:
+        assert gate.check("135790").outcome.value == "locked"
+    finally:
+        j.close()
 
 
 def test_journal_check_finds_a_rewritten_row(kiosk) -> None:  # type: ignore[no-untyped-def]

@@ -280,10 +280,16 @@ class TechnicianScreen(Screen):
 
     def toggle_service(self) -> None:
         out = self.win.ks.out_of_service is None
-        if self.win.tech.set_out_of_service(self.who, out):
-            self.note = tr("The kiosk is out of service.") if out else tr("The kiosk is back in service.")
-        else:
-            self.note = tr("A fault found at start-up keeps the kiosk out of service: restart it after the repair.")
+
+        def ok(changed: bool) -> None:
+            if changed:
+                self.note = tr("The kiosk is out of service.") if out else tr("The kiosk is back in service.")
+            else:
+                self.note = tr("A fault found at start-up keeps the kiosk out of service: restart it after the repair.")
+            if self.who:
+                self.render()
+
+        self.win.tech.set_out_of_service(self.who, out, ok, self._failed(tr("Out of service")))
         self.render()
 
     def show_tab(self, tab: str) -> None:

@@ -74,6 +74,8 @@ def test_site_from_its_configuration(live: LiveServer, card_env, tmp_path: Path)
         tech = site.devices.service  # what the technician screen reads, on the site's devices
         assert tech.gate.check("860412").technician == "T07"
         assert tech.gate.check("000000").tries_left == 2  # max_failures from the config
+        # kept in the site's journal: a restart does not give a guesser fresh tries
+        assert site.journal.raw("SELECT value FROM kiosk_meta WHERE key = 'technician_gate'") != []
         st = tech.sync_status()
         assert st.online is True and st.unsent_rows > 0 and not st.alert and st.server == live.base_url
         assert tech.printer_report()["state"] == "ok"
