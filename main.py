@@ -138,6 +138,7 @@ def build_site(cfg: Any) -> Site:
     from kiosk.errors import ConfigError, KioskError
     from kiosk.journal import Journal
     from kiosk.purchase.service import KioskContext, PurchaseService
+    from kiosk.technician import ServiceState
     from sync.cache import DownloadCache
     from sync.card_online import server_mac2
     from sync.client import HttpServer
@@ -163,6 +164,7 @@ def build_site(cfg: Any) -> Site:
                 report.problems or "none")
 
     box = CashBox(journal, clock)
+    state = ServiceState()  # set by the UI's KioskService, read by the heartbeat
 
     def health() -> Any:
         """The heartbeat's device health (the staff console shows paper near end, the box)."""
@@ -177,7 +179,8 @@ def build_site(cfg: Any) -> Site:
         return DeviceHealthEvent(
             printer=PrinterHealth(printer.status().value), sam_quota_fen=quota,
             cash_box_notes=sum(box.status(None).notes.values()),
-            reader="ok" if present else "absent")
+            reader="ok" if present else "absent",
+            in_service=state.in_service, service_reason=state.reason)
 
     sync = SyncClient(journal, server, clock, cache, public_key, health=health, sam=readers.sam,
                       settings=SyncSettings(sam_replenish_below_fen=cfg.sam_replenish_below_fen,
@@ -193,7 +196,7 @@ def build_site(cfg: Any) -> Site:
         cards=ReaderCards(readers), open_acceptor=lambda: BillAcceptor.open(cfg.cash_url),
         payments={"qr": qr}, accounts=accounts, is_online=lambda: sync.online is True,
         print_lines=lambda lines, title: printer.print_lines(lines, title),
-        extras={"selftest": report.as_dict()},
+        extras={"selftest": report.as_dict()}, state=state,
         service=service_ports(cfg, clock, sync, readers, printer, journal))
     return Site(cfg, journal, readers, printer, server, cache, sync, svc, devices, report)
 

@@ -180,6 +180,28 @@ class ServiceHold:
         return OutOfService(f"taken out of service by technician {self.by} at {self.since}")
 
 
+class ServiceState:
+    """Whether the kiosk sells gas now, readable from any thread: the UI sets it (a fault at
+    start-up, a technician's hold), the heartbeat reports it to the staff console."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reason: str | None = None
+
+    def set(self, reason: str | None) -> None:
+        with self._lock:
+            self._reason = None if reason is None else (reason or "out of service")[:200]
+
+    @property
+    def reason(self) -> str | None:
+        with self._lock:
+            return self._reason
+
+    @property
+    def in_service(self) -> bool:
+        return self.reason is None
+
+
 def load_service_hold(session: Session) -> ServiceHold | None:
     raw = meta_get(session, SERVICE_HOLD_KEY)
     if raw is None:

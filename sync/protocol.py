@@ -307,6 +307,8 @@ class DeviceHealthEvent(_Event):
     journal_last_seq: int | None = Field(default=None, ge=0)  # highest seq in the journal
     oldest_unsent_at: datetime | None = None
     software_version: str | None = None
+    in_service: bool = True  # False: the kiosk sells nothing (a fault, or a technician's hold)
+    service_reason: str | None = Field(default=None, max_length=200)
 
 
 class PendingCreditAppliedEvent(_Event):

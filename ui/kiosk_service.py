@@ -21,7 +21,7 @@ from kiosk.purchase.recovery import Recovery
 from kiosk.purchase.service import CardCheck, PurchaseService
 from kiosk.purchase.states import S
 from kiosk.repair import RepairDesk, RepairRequest, RepairTicket
-from kiosk.technician import ServiceHold, load_service_hold
+from kiosk.technician import ServiceHold, ServiceState, load_service_hold
 
 from .ops import Worker, on_gui, run_op
 from .technician import ServicePorts
@@ -64,6 +64,7 @@ class Devices:
     print_lines: Callable[[list[str], str], None] | None = None  # printer worker
     extras: dict[str, Any] = field(default_factory=dict)
     service: ServicePorts | None = None  # the technician's screen; None: no service screen
+    state: ServiceState = field(default_factory=ServiceState)  # in service or not (heartbeat)
 
 
 class KioskService(QObject):
@@ -78,7 +79,7 @@ class KioskService(QObject):
         self.workers = {n: Worker(n) for n in ("card", "cash", "printer", "core")}
         self.acceptor: CashAcceptor | None = None
         self.card_present = False
-        self.out_of_service: Exception | None = None
+        self._out_of_service: Exception | None = None
         self.service_hold: ServiceHold | None = None  # a technician took the kiosk out of service
         self.help = HelpDesk(svc.ctx.journal, svc.ctx.clock, svc.ctx.kiosk_id)
         self.repairs = RepairDesk(svc.ctx.journal, svc.ctx.clock, svc.ctx.kiosk_id)
@@ -86,6 +87,16 @@ class KioskService(QObject):
         self._poll.setInterval(poll_ms)
         self._poll.timeout.connect(self._poll_card)
         self.session: PurchaseSession | None = None
+
+    @property
+    def out_of_service(self) -> Exception | None:
+        """None, or why the kiosk sells nothing (also in devices.state, for the heartbeat)."""
+        return self._out_of_service
+
+    @out_of_service.setter
+    def out_of_service(self, exc: Exception | None) -> None:
+        self._out_of_service = exc
+        self.devices.state.set(None if exc is None else f"{getattr(exc, 'code', 'E999')} {exc}")
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:

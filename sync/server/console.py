@@ -96,14 +96,18 @@ def render_dashboard(state: ServerState, token: str) -> str:
         paper = h.get("printer", "?")
         notes, cap = int(h.get("cash_box_notes", 0)), max(1, int(h.get("cash_box_capacity", 1000)))
         lag_text, lag = _sync_lag(k, h, now)
-        cls = "bad" if paper in ("paper_out", "offline", "cover_open") or h.get("reader") not in (None, "ok") else ""
+        out_of_service = h.get("in_service") is False
+        cls = "bad" if out_of_service or paper in ("paper_out", "offline", "cover_open") \
+            or h.get("reader") not in (None, "ok") else ""
+        state = "revoked" if k.revoked else (
+            f"out of service: {h.get('service_reason') or '?'}" if out_of_service else "active")
         if not cls and ((lag or 0) > SYNC_LAG_WARN_S or notes >= 0.9 * cap or paper == "paper_near_end"):
             cls = "warn"
         out.append(
             f"<tr class='kiosk {cls}' data-kiosk='{_e(k.kiosk_id)}'><td>{_e(k.kiosk_id)}</td><td class='paper'>{_e(paper)}</td>"
             f"<td class='cash'>{notes}/{cap}</td><td class='reader'>{_e(h.get('reader', '?'))}</td>"
             f"<td>{k.last_seq}</td><td class='lag'>{_e(lag_text)}</td><td>{_age(k.last_seen_at, now)[0]}</td>"
-            f"<td>{'revoked' if k.revoked else 'active'}</td></tr>"
+            f"<td class='state'>{_e(state)}</td></tr>"
         )
     out.append("</table>")
     open_alerts = service.alerts(sf)

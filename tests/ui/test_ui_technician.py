@@ -204,6 +204,8 @@ def test_out_of_service_survives_a_restart(qtbot, tmp_path) -> None:  # type: ig
     k = boot(qtbot, d)  # the restart
     try:
         assert k.ks.out_of_service is not None and "DEMO" in str(k.ks.out_of_service)
+        reason = k.rig.devices.state.reason  # what the heartbeat tells the staff console
+        assert reason is not None and reason.startswith("S001") and "DEMO" in reason
         assert "S001" in text(k.win, "status")
         press(k.win, "start")
         wait_screen(k.win, "error")
@@ -213,6 +215,7 @@ def test_out_of_service_survives_a_restart(qtbot, tmp_path) -> None:  # type: ig
         open_service(k.win)
         press(k.win, "tech_service_toggle")
         wait_until(lambda: k.ks.out_of_service is None, what="back in service")
+        assert k.rig.devices.state.in_service
         assert k.io_on_gui == []  # (the test's own journal reads below run on the GUI thread)
         assert k.rig.journal.raw("SELECT value FROM kiosk_meta WHERE key = 'service_hold'") == []
     finally:

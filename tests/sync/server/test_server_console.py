@@ -56,6 +56,9 @@ def test_console_shows_calls_tickets_health_and_alerts(live: LiveServer, tmp_pat
     assert k.upload([rehash(chain.rows[0], body=canonical_json({"reason": "other"}))]).status_code == 422
     assert k.post("/v1/heartbeat", {"printer": "paper_out", "cash_box_notes": 120, "reader": "ok"}).status_code == 200
     tickets = {t["kind"]: t for t in k.get("/v1/tickets?since=0").json()["items"]}
+    stopped = live.new_kiosk()  # a kiosk a technician took out of service: the staff see why
+    assert stopped.post("/v1/heartbeat", {"in_service": False, "service_reason":
+                                          "S001 taken out of service by technician T07"}).status_code == 200
 
     dom = dump_dom(f"{live.base_url}/console")
     assert "<h1>Kiosk console</h1>" in dom
@@ -65,6 +68,10 @@ def test_console_shows_calls_tickets_health_and_alerts(live: LiveServer, tmp_pat
     kiosk_row = _row(dom, "kiosk", k.kiosk_id)
     assert kiosk_row.startswith("kiosk bad|") and "paper_out" in kiosk_row and "120/1000" in kiosk_row
     assert re.search(r'class="lag">\d+ s<', kiosk_row)  # sync lag since the last upload
+    assert 'class="state">active<' in kiosk_row
+    stopped_row = _row(dom, "kiosk", stopped.kiosk_id)
+    assert stopped_row.startswith("kiosk bad|")
+    assert 'class="state">out of service: S001 taken out of service by technician T07<' in stopped_row
     alert_ids = [a for a in re.findall(r'data-alert="(\d+)"', dom)]
     assert any(k.kiosk_id in _row(dom, "alert", a) and "conflict" in _row(dom, "alert", a) for a in alert_ids)
 

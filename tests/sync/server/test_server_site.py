@@ -106,6 +106,13 @@ def test_site_from_its_configuration(live: LiveServer, card_env, tmp_path: Path)
         health = service.health_of(mine)
         assert health["printer"] == "paper_near_end" and health["cash_box_notes"] == 0  # collected
         assert health["sam_quota_fen"] is not None
+        assert health["in_service"] is True and health["service_reason"] is None
+        # what the kiosk's UI sets (KioskService.out_of_service) reaches the console's health
+        site.devices.state.set("S001 taken out of service by technician T07")
+        site.sync.heartbeat_job()
+        mine = next(x for x in service.kiosks(live.sf) if x.kiosk_id == k.kiosk_id)
+        health = service.health_of(mine)
+        assert health["in_service"] is False and "T07" in health["service_reason"]
 
         # the SAM quota job is wired to the site's SAM with the configured threshold
         assert site.sync.settings.sam_replenish_below_fen == cfg.sam_replenish_below_fen
