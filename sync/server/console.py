@@ -99,7 +99,7 @@ def render_dashboard(state: ServerState, token: str) -> str:
         out_of_service = h.get("in_service") is False
         cls = "bad" if out_of_service or paper in ("paper_out", "offline", "cover_open") \
             or h.get("reader") not in (None, "ok") else ""
-        state = "revoked" if k.revoked else (
+        kiosk_state = "revoked" if k.revoked else (
             f"out of service: {h.get('service_reason') or '?'}" if out_of_service else "active")
         if not cls and ((lag or 0) > SYNC_LAG_WARN_S or notes >= 0.9 * cap or paper == "paper_near_end"):
             cls = "warn"
@@ -107,7 +107,7 @@ def render_dashboard(state: ServerState, token: str) -> str:
             f"<tr class='kiosk {cls}' data-kiosk='{_e(k.kiosk_id)}'><td>{_e(k.kiosk_id)}</td><td class='paper'>{_e(paper)}</td>"
             f"<td class='cash'>{notes}/{cap}</td><td class='reader'>{_e(h.get('reader', '?'))}</td>"
             f"<td>{k.last_seq}</td><td class='lag'>{_e(lag_text)}</td><td>{_age(k.last_seen_at, now)[0]}</td>"
-            f"<td class='state'>{_e(state)}</td></tr>"
+            f"<td class='state'>{_e(kiosk_state)}</td></tr>"
         )
     out.append("</table>")
     open_alerts = service.alerts(sf)
