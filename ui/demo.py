@@ -5,7 +5,7 @@ over TCP, the journal the real SQLite journal, the account data the sync client'
 download cache. Cards are the core's file-backed card fakes (kiosk/fakes.py), several demo
 cards that the control window inserts and pulls. This module (and ui/app.py) is the only
 part of ui/ that imports devices/ or sync/: the screens talk to the core through
-ui/kiosk_service.py."""
+ui/kiosk_service.py and ui/session.py."""
 from __future__ import annotations
 
 import json

@@ -15,7 +15,7 @@ from kiosk.purchase.states import S
 from kiosk.repair import RepairTicket
 
 from .i18n import DEFAULT, Languages, m3, tr
-from .kiosk_service import AccountView, KioskService, PurchaseSession, SettledView
+from .kiosk_service import KioskService
 from .messages import describe
 from .screens.buy import AmountScreen, CashScreen, DoneScreen, PayScreen, QrScreen, WritingScreen
 from .screens.service import (
@@ -31,6 +31,7 @@ from .screens.service import (
 )
 from .screens.start import AccountScreen, AttractScreen, InsertScreen, ReadingScreen
 from .screens.technician import TechnicianScreen, TechPinScreen
+from .session import AccountView, PurchaseSession, SettledView
 from .technician import TechnicianOps
 from .theme import ELDER, NORMAL, style_sheet
 from .voice import Speaker

@@ -49,7 +49,7 @@
         <location filename="../../ui/messages.py" line="111"/>
         <location filename="../../ui/messages.py" line="125"/>
         <location filename="../../ui/messages.py" line="127"/>
-        <location filename="../../ui/window.py" line="147"/>
+        <location filename="../../ui/window.py" line="148"/>
         <source>Call staff</source>
         <translation>呼叫工作人员</translation>
     </message>
@@ -342,64 +342,64 @@
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="143"/>
+        <location filename="../../ui/window.py" line="144"/>
         <source>Senior</source>
         <translation>长辈版</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="144"/>
+        <location filename="../../ui/window.py" line="145"/>
         <source>Repeat</source>
         <translation>重听</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="145"/>
+        <location filename="../../ui/window.py" line="146"/>
         <source>Volume</source>
         <translation>音量</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="146"/>
+        <location filename="../../ui/window.py" line="147"/>
         <source>Back to start</source>
         <translation>返回首页</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="200"/>
+        <location filename="../../ui/window.py" line="201"/>
         <source>Out of service: please use the counter (code %1)</source>
         <translation>暂停服务：请到柜台办理（代码 %1）</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="201"/>
+        <location filename="../../ui/window.py" line="202"/>
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="201"/>
+        <location filename="../../ui/window.py" line="202"/>
         <source>Offline: cash only, limits apply</source>
         <translation>离线：仅收现金，有限额</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="211"/>
+        <location filename="../../ui/window.py" line="212"/>
         <source>above %1 m³</source>
         <translation>%1 m³ 以上</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="212"/>
+        <location filename="../../ui/window.py" line="213"/>
         <source>Tier %1 (%2 a year): %3 yuan per m³</source>
         <translation>第%1档（每年 %2）：每立方米 %3 元</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="342"/>
+        <location filename="../../ui/window.py" line="343"/>
         <location filename="../../ui/screens/buy.py" line="257"/>
         <source>Your card was removed. Put it back in to get your gas.</source>
         <translation>您的卡已被拔出，请重新插入才能写入燃气。</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="355"/>
+        <location filename="../../ui/window.py" line="356"/>
         <location filename="../../ui/screens/buy.py" line="256"/>
         <source>This is another card. Put back the card you started with.</source>
         <translation>这是另一张卡，请插回您开始时使用的那张卡。</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="418"/>
+        <location filename="../../ui/window.py" line="419"/>
         <source>%1 yuan inserted.</source>
         <translation>已投入 %1 元。</translation>
     </message>

@@ -78,7 +78,7 @@ def test_every_screen_in_both_languages_and_elder_mode(kiosk) -> None:  # type: 
 
 def test_screens_import_no_device_or_sync_module() -> None:
     code = ("import sys, importlib\n"
-            "for m in ('ui.window', 'ui.kiosk_service', 'ui.ops', 'ui.messages'): importlib.import_module(m)\n"
+            "for m in ('ui.window', 'ui.kiosk_service', 'ui.session', 'ui.ops', 'ui.messages'): importlib.import_module(m)\n"
             "print(','.join(sorted(n for n in sys.modules if n.split('.')[0] in ('devices', 'sync'))))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

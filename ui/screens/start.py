@@ -12,7 +12,7 @@ from ..i18n import m3, tr, yuan
 from ..widgets import Screen, button, label, row
 
 if TYPE_CHECKING:
-    from ..kiosk_service import AccountView
+    from ..session import AccountView
 
 
 class AttractScreen(Screen):
