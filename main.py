@@ -131,7 +131,6 @@ def build_site(cfg: Any) -> Site:
     cash worker, before any money); the card self-test runs here and says what is served."""
     from devices.card.readers import CardReaders
     from devices.card.selftest import run_selftest
-    from devices.cash.acceptor import BillAcceptor
     from devices.printer import EscposReceiptPrinter
     from kiosk.cashbox import CashBox
     from kiosk.clock import SystemClock
@@ -193,12 +192,20 @@ def build_site(cfg: Any) -> Site:
         receipt_key=key, tariff_id=cfg.tariff_id))
     qr = QrPayment(server)
     devices = Devices(
-        cards=ReaderCards(readers), open_acceptor=lambda: BillAcceptor.open(cfg.cash_url),
+        cards=ReaderCards(readers), open_acceptor=lambda: open_acceptor(cfg),
         payments={"qr": qr}, accounts=accounts, is_online=lambda: sync.online is True,
         print_lines=lambda lines, title: printer.print_lines(lines, title),
         extras={"selftest": report.as_dict()}, state=state,
         service=service_ports(cfg, clock, sync, readers, printer, journal))
     return Site(cfg, journal, readers, printer, server, cache, sync, svc, devices, report)
+
+
+def open_acceptor(cfg: Any) -> Any:
+    """The ccTalk bill acceptor of the configuration: its URL, checksum mode and bus echo."""
+    from devices.cash.acceptor import BillAcceptor
+    from devices.cash.cctalk import checksum_mode
+
+    return BillAcceptor.open(cfg.cash_url, echo=cfg.cash_echo, checksum=checksum_mode(cfg.cash_checksum))
 
 
 def service_ports(cfg: Any, clock: Any, sync: Any, readers: Any, printer: Any, journal: Any) -> Any:

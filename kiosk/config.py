@@ -11,6 +11,8 @@ from typing import Any
 from .errors import ConfigError
 from .pricing import AmountLimits
 
+CASH_CHECKSUMS = ("simple", "crc16")  # devices.cash.cctalk.CHECKSUMS (kiosk/ imports no devices)
+
 
 @dataclass(frozen=True)
 class KioskConfig:
@@ -21,6 +23,8 @@ class KioskConfig:
     printer_url: str
     printer_model: str
     cash_url: str
+    cash_checksum: str = "simple"  # the ccTalk frame layout: "simple" 8-bit sum or "crc16"
+    cash_echo: bool = False  # a single-wire ccTalk bus: the kiosk reads its request back
     card_reader: str | None = None
     sam_reader: str | None = None
     server_url: str | None = None
@@ -69,6 +73,10 @@ def parse_config(doc: dict[str, Any]) -> KioskConfig:
     model = str(_get(d, "printer_model", str, "devices", "80"))
     if model not in ("58", "80"):
         raise ConfigError("devices.printer_model: 58 or 80", field="devices.printer_model")
+    cash_checksum = _get(d, "cash_checksum", str, "devices", "simple")
+    if cash_checksum not in CASH_CHECKSUMS:
+        raise ConfigError("devices.cash_checksum: simple or crc16 (as the acceptor is set)",
+                          field="devices.cash_checksum")
     limits = AmountLimits(
         min_fen=_get(lim, "min_fen", int, "limits", 100),
         max_fen=_get(lim, "max_fen", int, "limits", 200_000),
@@ -114,6 +122,8 @@ def parse_config(doc: dict[str, Any]) -> KioskConfig:
         printer_url=_get(d, "printer_url", str, "devices"),
         printer_model=model,
         cash_url=_get(d, "cash_url", str, "devices"),
+        cash_checksum=cash_checksum,
+        cash_echo=_get(d, "cash_echo", bool, "devices", False),
         card_reader=_get(d, "card_reader", str, "devices", None),
         sam_reader=_get(d, "sam_reader", str, "devices", None),
         server_url=server_url,

@@ -39,14 +39,16 @@ ESCROW_MODE = ct.MODE_USE_STACKER | ct.MODE_USE_ESCROW
 
 
 def open_bus(url: str, *, timeout: float = 0.5, echo: bool = False,
-             retries: int = 2) -> ct.CcTalkBus:
-    """ccTalk is 9600 8N1. Raises AcceptorUnreachable if the port cannot be opened."""
+             retries: int = 2, checksum: ct.Checksum = "simple") -> ct.CcTalkBus:
+    """ccTalk is 9600 8N1. Raises AcceptorUnreachable if the port cannot be opened.
+    `echo`: a single-wire bus (the host reads its own request back); `checksum`: the
+    device's frame layout, "simple" (8-bit checksum) or "crc16" (ccTalk's CRC-16)."""
     try:
         port = serial.serial_for_url(url, baudrate=9600, timeout=timeout,
                                      write_timeout=timeout)
     except (serial.SerialException, ValueError, OSError) as exc:
         raise AcceptorUnreachable(f"cannot open {url}: {exc}", url=url) from exc
-    return ct.CcTalkBus(port, echo=echo, retries=retries)
+    return ct.CcTalkBus(port, echo=echo, retries=retries, checksum=checksum)
 
 
 def read_denominations(bv: ct.BillValidatorCommands, max_types: int = 16) -> dict[int, int]:
@@ -103,13 +105,14 @@ class BillAcceptor:
         timeout: float = 0.5,
         echo: bool = False,
         retries: int = 2,
+        checksum: ct.Checksum = "simple",
         poll_interval: float = 0.2,
         stack_timeout: float = 10.0,
         on_event: Callable[[CashEvent], None] | None = None,
     ) -> BillAcceptor:
         """Open, check it is a bill validator, read its note table, set escrow mode, sync
         the event counter, and leave it inhibited."""
-        bus = open_bus(url, timeout=timeout, echo=echo, retries=retries)
+        bus = open_bus(url, timeout=timeout, echo=echo, retries=retries, checksum=checksum)
         acc = cls(bus, poll_interval=poll_interval, stack_timeout=stack_timeout,
                   on_event=on_event)
         try:

@@ -1,22 +1,28 @@
 """ccTalk over pyserial: framing, the bus transport, and the bill validator header set.
 
-Written by hand: there is no maintained ccTalk library on PyPI. Frame layout (simple 8-bit
-checksum variant):
+Written by hand: there is no maintained ccTalk library on PyPI. Two frame layouts, chosen
+per device (a validator is configured for one of them):
 
-    [dest] [data length] [source] [header] [data ...] [checksum]
+    simple:  [dest] [data length] [source]  [header] [data ...] [checksum]
+    crc16:   [dest] [data length] [CRC lsb] [header] [data ...] [CRC msb]
 
-where the checksum makes the sum of all bytes 0 modulo 256. A reply is addressed back to
-the sender with header 0 (ACK; data is the answer) or 5 (NAK). On a single-wire bus the
-host hears its own request before the reply (``echo=True``).
+With the simple 8-bit checksum the last byte makes the sum of all bytes 0 modulo 256. In
+16-bit CRC mode there is no source address on the wire: its place carries the low byte of
+a CRC-16/CCITT (polynomial 0x1021, initial value 0, no reflection: the XMODEM variant,
+`binascii.crc_hqx(data, 0)`) computed over dest, data length, header and the data, in that
+order; the high byte ends the frame. A reply is addressed back to the sender with header 0
+(ACK; data is the answer) or 5 (NAK). On a single-wire bus the host hears its own request
+before the reply (``echo=True``).
 
 Every frame sent and received is logged at TRAFFIC (5), below DEBUG.
 """
 from __future__ import annotations
 
+import binascii
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
 import serial
 
@@ -67,6 +73,16 @@ MODE_USE_ESCROW = 0x02
 
 MAX_DATA = 252
 
+Checksum = Literal["simple", "crc16"]
+CHECKSUMS: tuple[str, ...] = get_args(Checksum)
+
+
+def checksum_mode(name: str) -> Checksum:
+    """A configured checksum name -> the mode; ValueError naming the choices."""
+    if name not in CHECKSUMS:
+        raise ValueError(f"ccTalk checksum must be one of {', '.join(CHECKSUMS)}, not {name!r}")
+    return name  # type: ignore[return-value]
+
 
 class FrameError(Exception):
     """A malformed frame (bad checksum, length, address). Internal: retried by the bus."""
@@ -89,12 +105,22 @@ def checksum(body: bytes) -> int:
     return (-sum(body)) & 0xFF
 
 
-def encode_frame(dest: int, source: int, header: int, data: bytes = b"") -> bytes:
+def crc16(covered: bytes) -> int:
+    """ccTalk's 16-bit CRC: CRC-16/CCITT, polynomial 0x1021, initial value 0 (XMODEM)."""
+    return binascii.crc_hqx(covered, 0)
+
+
+def encode_frame(dest: int, source: int, header: int, data: bytes = b"",
+                 mode: Checksum = "simple") -> bytes:
+    """One frame. In crc16 mode `source` is not sent (the CRC's low byte takes its place)."""
     if len(data) > MAX_DATA:
         raise ValueError(f"ccTalk data too long: {len(data)}")
     for name, v in (("dest", dest), ("source", source), ("header", header)):
         if not 0 <= v <= 255:
             raise ValueError(f"{name} out of range: {v}")
+    if mode == "crc16":
+        crc = crc16(bytes([dest, len(data), header]) + data)
+        return bytes([dest, len(data), crc & 0xFF, header]) + data + bytes([crc >> 8])
     body = bytes([dest, len(data), source, header]) + data
     return body + bytes([checksum(body)])
 
@@ -102,23 +128,28 @@ def encode_frame(dest: int, source: int, header: int, data: bytes = b"") -> byte
 @dataclass(frozen=True)
 class Frame:
     dest: int
-    source: int
+    source: int | None  # None in crc16 mode: not on the wire
     header: int
     data: bytes
 
-    def encode(self) -> bytes:
-        return encode_frame(self.dest, self.source, self.header, self.data)
+    def encode(self, mode: Checksum = "simple") -> bytes:
+        return encode_frame(self.dest, self.source or 0, self.header, self.data, mode)
 
 
-def decode_frame(raw: bytes) -> Frame:
+def decode_frame(raw: bytes, mode: Checksum = "simple") -> Frame:
     """Decode one complete frame; raises FrameError on a bad length or checksum."""
     if len(raw) < 5:
         raise FrameError(f"frame too short ({len(raw)} bytes)")
     if len(raw) != raw[1] + 5:
         raise FrameError(f"length byte {raw[1]} does not match frame size {len(raw)}")
+    data = bytes(raw[4:-1])
+    if mode == "crc16":
+        if crc16(bytes([raw[0], raw[1], raw[3]]) + data) != raw[2] | raw[-1] << 8:
+            raise FrameError(f"bad CRC in {raw.hex(' ')}")
+        return Frame(dest=raw[0], source=None, header=raw[3], data=data)
     if sum(raw) & 0xFF:
         raise FrameError(f"bad checksum in {raw.hex(' ')}")
-    return Frame(dest=raw[0], source=raw[2], header=raw[3], data=bytes(raw[4:-1]))
+    return Frame(dest=raw[0], source=raw[2], header=raw[3], data=data)
 
 
 class CcTalkBus:
@@ -132,11 +163,13 @@ class CcTalkBus:
         host_address: int = HOST_ADDRESS,
         echo: bool = False,
         retries: int = 2,
+        checksum: Checksum = "simple",
     ) -> None:
         self._port = port
         self.host_address = host_address
         self.echo = echo
         self.retries = retries
+        self.checksum = checksum
         self._lock = threading.RLock()
 
     def close(self) -> None:
@@ -145,7 +178,7 @@ class CcTalkBus:
     def request(self, dest: int, header: int, data: bytes = b"") -> bytes:
         """Send `header` to `dest`, return the ACK's data. NAK raises AcceptorFault; no valid
         reply after all retries raises AcceptorUnreachable."""
-        frame = encode_frame(dest, self.host_address, header, data)
+        frame = encode_frame(dest, self.host_address, header, data, self.checksum)
         last: str = "no reply"
         with self._lock:
             for attempt in range(self.retries + 1):
@@ -159,7 +192,8 @@ class CcTalkBus:
                     logger.debug("ccTalk header %d to %d attempt %d: %s", header, dest,
                                  attempt + 1, exc)
                     continue
-                if reply.dest != self.host_address or reply.source != dest:
+                # crc16 frames carry no source: the address of the reply is its dest only
+                if reply.dest != self.host_address or reply.source not in (dest, None):
                     last = f"reply from {reply.source} to {reply.dest}"
                     logger.debug("ccTalk: ignoring %s", last)
                     continue
@@ -193,7 +227,7 @@ class CcTalkBus:
         logger.log(TRAFFIC, "ccTalk << %s", raw.hex(" "))
         if len(rest) < head[1] + 3:
             raise FrameError(f"timeout in reply, got {raw.hex(' ')}")
-        return decode_frame(raw)
+        return decode_frame(raw, self.checksum)
 
 
 @dataclass(frozen=True)

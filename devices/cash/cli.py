@@ -38,9 +38,10 @@ def set_cash_box_reporter(fn: CashBoxReporter | None) -> None:
     _cash_box_reporter = fn
 
 
-def probe(url: str, *, timeout: float = 0.5, echo: bool = False) -> dict[str, Any]:
+def probe(url: str, *, timeout: float = 0.5, echo: bool = False,
+          checksum: ct.Checksum = "simple") -> dict[str, Any]:
     """Read-only report of the acceptor at `url`. Raises CashError when unreachable."""
-    bus = open_bus(url, timeout=timeout, echo=echo, retries=1)
+    bus = open_bus(url, timeout=timeout, echo=echo, retries=1, checksum=checksum)
     try:
         bv = ct.BillValidatorCommands(bus)
         bv.simple_poll()
@@ -76,7 +77,7 @@ def _status(args: argparse.Namespace) -> int:
     report: dict[str, Any]
     rc = 0
     try:
-        report = probe(args.url, timeout=args.timeout, echo=args.echo)
+        report = probe(args.url, timeout=args.timeout, echo=args.echo, checksum=args.checksum)
     except CashError as exc:
         report = {"url": args.url, "reachable": False, "error": str(exc),
                   "error_code": exc.code}
@@ -103,4 +104,6 @@ def add_commands(subparsers: Any) -> None:
                     help="pyserial URL, e.g. /dev/ttyUSB0 or socket://127.0.0.1:PORT")
     st.add_argument("--timeout", type=float, default=0.5, help="reply timeout in seconds")
     st.add_argument("--echo", action="store_true", help="single-wire bus (request echoed)")
+    st.add_argument("--checksum", choices=ct.CHECKSUMS, default="simple",
+                    help="the acceptor's frame checksum: simple 8-bit or ccTalk CRC-16")
     st.set_defaults(func=_status)

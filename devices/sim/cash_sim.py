@@ -1,7 +1,8 @@
 """A ccTalk bill validator simulator behind a TCP server (`socket://127.0.0.1:PORT`).
 
-It answers the bill validator header set byte-exactly with simple checksums, ignores frames
-with a bad checksum or for another address (as a device on a shared bus does), keeps the
+It answers the bill validator header set byte-exactly, with simple 8-bit checksums or in
+ccTalk's 16-bit CRC mode (`checksum="crc16"`), ignores frames with a bad checksum or for
+another address (as a device on a shared bus does), keeps the
 5-event buffer and event counter (1..255, wrapping to 1, 0 after power-up), and keeps a
 lifetime accept (stacked) counter that survives power cycles.
 
@@ -55,11 +56,13 @@ class CashSimulator:
         *,
         address: int = ct.BILL_VALIDATOR_ADDRESS,
         echo: bool = False,
+        checksum: ct.Checksum = "simple",
         state_file: Path | None = None,
         cassette_capacity: int = 1000,
     ) -> None:
         self.address = address
         self.echo = echo
+        self.checksum = checksum
         self.state_file = state_file
         self.cassette_capacity = cassette_capacity
         self._lock = threading.RLock()
@@ -156,7 +159,7 @@ class CashSimulator:
     def handle_frame(self, raw: bytes) -> bytes | None:
         """One request frame in, the reply frame out (None: stay silent)."""
         try:
-            req = ct.decode_frame(raw)
+            req = ct.decode_frame(raw, self.checksum)
         except ct.FrameError as exc:
             logger.debug("sim: ignoring bad frame: %s", exc)
             return None
@@ -168,7 +171,9 @@ class CashSimulator:
                 self._drop -= 1
                 return None
             header, data = (ct.NAK, b"") if result is None else (ct.ACK, result)
-            reply = ct.encode_frame(req.source, self.address, header, data)
+            # a crc16 request names no source: the reply goes to the host address
+            to = ct.HOST_ADDRESS if req.source is None else req.source
+            reply = ct.encode_frame(to, self.address, header, data, self.checksum)
             if self._corrupt:
                 self._corrupt -= 1
                 reply = reply[:-1] + bytes([(reply[-1] + 1) & 0xFF])
@@ -441,10 +446,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--echo", action="store_true", help="echo requests as a 1-wire bus does")
+    p.add_argument("--checksum", choices=ct.CHECKSUMS, default="simple",
+                   help="frame checksum: simple 8-bit or ccTalk CRC-16")
     p.add_argument("--state", type=Path, default=None, help="persist counters to this file")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    sim = CashSimulator(echo=args.echo, state_file=args.state)
+    sim = CashSimulator(echo=args.echo, checksum=ct.checksum_mode(args.checksum),
+                        state_file=args.state)
     print(sim.start(args.host, args.port), flush=True)
     try:
         if sys.stdin is None or not _console(sim):  # until 'quit'; at end of input serve on

@@ -12,6 +12,7 @@ from devices.cash.events import EventKind
 from devices.sim.cash_sim import CashSimulator
 from kiosk.errors import (
     AcceptorFault,
+    AcceptorUnreachable,
     CashEventsLost,
     EscrowLost,
     NoteJammed,
@@ -291,3 +292,45 @@ def test_slow_stack_is_uncertain_not_lost(acc: BillAcceptor, sim: CashSimulator)
     assert acc.stacked_counter() == 1
     [ev] = acc.poll()
     assert ev.kind is EventKind.STACKED and ev.denomination_fen == 5000
+
+
+@pytest.mark.parametrize("checksum, echo", [("simple", False), ("simple", True),
+                                            ("crc16", False), ("crc16", True)])
+def test_a_note_is_stacked_in_every_bus_mode(checksum: str, echo: bool) -> None:
+    """The whole escrow-stack cycle in both checksum modes, with and without bus echo."""
+    from devices.cash import cctalk as ct
+
+    mode = ct.checksum_mode(checksum)
+    with CashSimulator(checksum=mode, echo=echo) as sim:
+        acc = BillAcceptor.open(sim.url, timeout=0.1, poll_interval=0.005, stack_timeout=1.0,
+                                echo=echo, checksum=mode)
+        try:
+            acc.enable(10000)
+            assert sim.insert_note(5000) == "escrow"
+            assert acc.escrow() == 5000
+            assert acc.stack() == 1 == acc.stacked_counter()
+            assert sim.stacked_notes() == {5000: 1}
+        finally:
+            acc.close()
+
+
+def test_the_site_configuration_chooses_checksum_and_echo(tmp_path: Path) -> None:
+    """devices.cash_checksum / cash_echo of kiosk.toml reach the driver (main.open_acceptor)."""
+    import tomllib
+
+    import main
+    from kiosk.config import parse_config
+
+    example = Path(__file__).parents[3] / "packaging" / "kiosk.example.toml"
+    doc = tomllib.loads(example.read_text())
+    with CashSimulator(checksum="crc16", echo=True) as sim:
+        doc["devices"].update(cash_url=sim.url, cash_checksum="crc16", cash_echo=True)
+        acc = main.open_acceptor(parse_config(doc))
+        try:
+            assert acc.bus.checksum == "crc16" and acc.bus.echo is True
+            assert acc.category == "Bill Validator"
+        finally:
+            acc.close()
+        doc["devices"].update(cash_checksum="simple", cash_echo=False)
+        with pytest.raises(AcceptorUnreachable):  # the device ignores simple-checksum frames
+            main.open_acceptor(parse_config(doc))

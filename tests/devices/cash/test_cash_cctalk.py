@@ -100,3 +100,78 @@ def test_frames_logged_at_traffic_level(sim: CashSimulator,
     bus.close()
     lines = [r.getMessage() for r in caplog.records if r.levelno == ct.TRAFFIC]
     assert lines == ["ccTalk >> 28 00 01 fe d9", "ccTalk << 01 00 28 00 d7"]
+
+
+# --- the 16-bit CRC mode ----------------------------------------------------------------
+def _crc16_bitwise(data: bytes) -> int:
+    """CRC-16/CCITT as ccTalk defines it, bit by bit (polynomial 0x1021, initial 0, MSB
+    first): an independent reference for the table-driven binascii.crc_hqx."""
+    crc = 0
+    for byte in data:
+        for i in range(8):
+            bit = (byte >> (7 - i)) & 1
+            top = (crc >> 15) & 1
+            crc = (crc << 1) & 0xFFFF
+            if top ^ bit:
+                crc ^= 0x1021
+    return crc
+
+
+def test_crc16_is_ccitt_xmodem() -> None:
+    assert ct.crc16(b"123456789") == 0x31C3 == _crc16_bitwise(b"123456789")  # the check value
+    for data in (b"", b"\x28\x00\xfe", bytes(range(256))):
+        assert ct.crc16(data) == _crc16_bitwise(data)
+
+
+def test_crc16_frame_layout_exact_bytes() -> None:
+    # simple poll to 40: the CRC covers dest 40, length 0, header 254 (not the source)
+    crc = _crc16_bitwise(bytes([40, 0, 254]))
+    assert crc == 0x21B6
+    assert ct.encode_frame(40, 1, 254, mode="crc16") == bytes([40, 0, 0xB6, 254, 0x21])
+    # with data: dest, length, [CRC lsb], header, data..., [CRC msb]
+    crc = _crc16_bitwise(bytes([40, 2, 231, 0x0F, 0x00]))
+    assert ct.encode_frame(40, 1, 231, b"\x0f\x00", mode="crc16") == bytes(
+        [40, 2, crc & 0xFF, 231, 0x0F, 0x00, crc >> 8])
+    # the source address is not on the wire: any source gives the same frame
+    assert ct.encode_frame(40, 7, 254, mode="crc16") == ct.encode_frame(40, 1, 254, mode="crc16")
+
+
+def test_crc16_decode_roundtrip_and_rejects_bad_frames() -> None:
+    raw = ct.encode_frame(1, 40, 0, b"Bill Validator", mode="crc16")
+    assert ct.decode_frame(raw, "crc16") == ct.Frame(1, None, 0, b"Bill Validator")
+    for i in (2, len(raw) - 1, 5):  # the CRC's two bytes, and a data byte
+        bad = raw[:i] + bytes([raw[i] ^ 0x01]) + raw[i + 1:]
+        with pytest.raises(ct.FrameError, match="CRC"):
+            ct.decode_frame(bad, "crc16")
+    # a frame in the other mode is refused, both ways
+    with pytest.raises(ct.FrameError):
+        ct.decode_frame(raw, "simple")
+    with pytest.raises(ct.FrameError):
+        ct.decode_frame(ct.encode_frame(1, 40, 0, b"Bill Validator"), "crc16")
+    with pytest.raises(ValueError, match="crc16"):
+        ct.checksum_mode("crc8")
+
+
+@pytest.mark.parametrize("echo", [False, True])
+def test_crc16_mode_through_the_simulator(echo: bool, caplog: pytest.LogCaptureFixture) -> None:
+    with CashSimulator(checksum="crc16", echo=echo) as sim:
+        bus = open_bus(sim.url, timeout=0.1, echo=echo, checksum="crc16")
+        bv = ct.BillValidatorCommands(bus)
+        with caplog.at_level(ct.TRAFFIC, logger="devices.cash.cctalk"):
+            bv.simple_poll()
+        assert bv.equipment_category() == "Bill Validator"
+        assert bv.bill_id(6) == ct.BillId(6, "CN", 100, "A", "CN0100A")
+        sim.corrupt_next_replies(1)  # a bad CRC in the reply is retried
+        assert bv.accept_counter() == 0
+        bus.close()
+        lines = [r.getMessage() for r in caplog.records if r.levelno == ct.TRAFFIC]
+        assert lines[0] == "ccTalk >> 28 00 b6 fe 21"
+        assert lines[1] == "ccTalk << " + ct.encode_frame(1, 40, 0, mode="crc16").hex(" ")
+
+
+def test_a_simple_host_gets_no_answer_from_a_crc16_device() -> None:
+    with CashSimulator(checksum="crc16") as sim:
+        bus = open_bus(sim.url, timeout=0.05, retries=1)
+        with pytest.raises(AcceptorUnreachable):
+            ct.BillValidatorCommands(bus).simple_poll()  # the device ignores the bad frame
+        bus.close()
