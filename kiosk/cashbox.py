@@ -1,6 +1,12 @@
 """The cash box: what the journal says was stacked, matched against the acceptor's own
-counter; collections (cassette emptied, counts start again, a slip printed); the end-of-day
-settlement with every difference listed and explained."""
+counter; collections (cassette emptied, counts start again, a slip printed and reprintable
+from its journal row); the end-of-day settlement with every difference listed and explained.
+
+A note that jammed in the acceptor is money a resident handed over that was not counted:
+it is held for review (INV-1: money taken = credit written + account remainder + held for
+review, where "held" is the review_fen of purchases plus the jammed notes). It is an open
+item on the box report (until the next collection, whose row and slip carry it), on the
+settlement of its day, in the technician's findings, and on the server (an alert)."""
 from __future__ import annotations
 
 import json
@@ -13,10 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .journal import Journal
-from .journal.models import CashNote, JournalRow, Purchase
+from .journal.models import CashNote, JournalRow
 from .journal.store import append
 from .money import yuan_str
 from .ports import Clock
+from .settlement import settlement
 
 
 class SlipPrinter(Protocol):
@@ -24,6 +31,41 @@ class SlipPrinter(Protocol):
 
 
 COLLECTION_TXN = "cashbox"
+SLIP_TITLE = "钞箱清点单 CASH COLLECTION"
+
+
+@dataclass(frozen=True)
+class JammedNote:
+    """A note that jammed in the acceptor (journal row cash.note_jammed): not counted."""
+
+    note_id: int
+    txn_id: str
+    denom_fen: int
+    at: str  # when the jam was journalled (ISO, kiosk local time)
+    seq: int  # the cash.note_jammed row
+
+    def difference(self) -> dict[str, Any]:
+        return {"kind": "note_jammed", "txn_id": self.txn_id, "amount_fen": self.denom_fen,
+                "at": self.at, "seq": self.seq, "explanation":
+                f"a {yuan_str(self.denom_fen)} yuan note jammed in the acceptor at {self.at}"
+                f" during purchase {self.txn_id}: not counted as paid, held for review; the"
+                " resident was told staff will settle it. Clear the jam, keep the note and"
+                " settle it with the resident (give it back or credit it)"}
+
+
+def jammed_notes(s: Session, *, txn: str | None = None, since_seq: int = 0,
+                 day: str | None = None) -> list[JammedNote]:
+    """The jammed notes, oldest first: of one purchase, after a journal row, or of a day."""
+    q = select(JournalRow).where(JournalRow.kind == "cash.note_jammed", JournalRow.seq > since_seq)
+    if txn is not None:
+        q = q.where(JournalRow.txn_id == txn)
+    if day is not None:
+        q = q.where(JournalRow.created_at.like(f"{day}%"))
+    out = []
+    for r in s.scalars(q.order_by(JournalRow.seq)):
+        body = json.loads(r.body)
+        out.append(JammedNote(int(body["note_id"]), r.txn_id, int(body["denom_fen"]), r.created_at, r.seq))
+    return out
 
 
 @dataclass
@@ -41,6 +83,16 @@ class BoxReport:
             "total_fen": self.total_fen, "acceptor_counter": self.acceptor_counter,
             "expected_counter": self.expected_counter, "differences": self.differences,
         }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any], since_seq: int) -> BoxReport:
+        return cls(since_seq, {int(k): int(v) for k, v in d.get("notes", {}).items()},
+                   int(d.get("total_fen", 0)), d.get("acceptor_counter"), d.get("expected_counter"),
+                   list(d.get("differences", [])))
+
+    @property
+    def counter_mismatch(self) -> bool:
+        return any(d["kind"] == "counter_mismatch" for d in self.differences)
 
 
 def _last_collection(s: Session) -> JournalRow | None:
@@ -73,11 +125,14 @@ def box_report(s: Session, acceptor_counter: int | None) -> BoxReport:
                                 "txn_id": n.txn_id, "explanation":
                                 "a note was committed before stacking and is not settled yet;"
                                 " start-up recovery settles it by the acceptor's counter"})
+    rep.differences.extend(j.difference() for j in jammed_notes(s, since_seq=since))
     if acceptor_counter is not None and expected is not None and acceptor_counter != expected:
         rep.differences.append({
             "kind": "counter_mismatch", "notes": acceptor_counter - expected,
-            "explanation": "the acceptor counted a different number of stacked notes than the"
-                           " journal; count the cassette by hand and check the acceptor log"})
+            "acceptor_counter": acceptor_counter, "expected_counter": expected,
+            "explanation": f"the acceptor counts {acceptor_counter} notes stacked, the journal"
+                           f" {expected} ({acceptor_counter - expected:+d}); count the cassette by"
+                           " hand and check the acceptor log"})
     return rep
 
 
@@ -90,29 +145,55 @@ class CashBox:
         rep: BoxReport = self.journal.call(lambda s: box_report(s, acceptor_counter))
         return rep
 
-    def collect(self, acceptor_counter: int, printer: SlipPrinter | None, who: str) -> BoxReport:
+    def collect(self, acceptor_counter: int, printer: SlipPrinter | None, who: str,
+                confirmed_by: str = "technician") -> BoxReport:
         """The cassette was removed and emptied: record what the journal says it held and
         start counting again (the row is the server's CashCollectionEvent: `collector_id`,
-        `notes`, `total_fen`, plus the counters and the differences). The slip prints after the commit; a failed slip can be reprinted
-        from the journal row."""
+        `notes`, `total_fen`, plus the counters and the differences, and how the removal
+        was confirmed: "acceptor" saw it taken out and put back, or the "technician" said
+        so). The slip prints after the commit; a failed slip is reprinted from the row."""
         now = self.clock.now()
 
         def record(s: Session) -> BoxReport:
             rep = box_report(s, acceptor_counter)
             row = append(s, self.journal.kiosk_id, COLLECTION_TXN, "cash.collection", {
                 **rep.to_json(), "acceptor_counter": acceptor_counter, "collector_id": who,
-                "at": now.isoformat(timespec="seconds")}, now)
+                "confirmed_by": confirmed_by, "at": now.isoformat(timespec="seconds")}, now)
             rep.since_seq = row.seq
             return rep
 
         rep: BoxReport = self.journal.call(record)
         if printer is not None:
             printer.print_lines(collection_slip(rep, now.isoformat(timespec="seconds"), who),
-                                title="钞箱清点单 CASH COLLECTION")
+                                title=SLIP_TITLE)
         return rep
 
-    def settlement(self, day: date) -> dict[str, Any]:
-        data: dict[str, Any] = self.journal.call(lambda s: settlement(s, day))
+    def slip_reprint(self, seq: int | None = None) -> tuple[list[str], str]:
+        """The slip of a collection (the last one, or the row `seq`), rebuilt from its
+        journal row and marked as a reprint with its count; journalled as
+        cash.collection_reprint. Returns (lines, title) for the printer worker."""
+        now = self.clock.now()
+
+        def job(s: Session) -> tuple[list[str], str]:
+            row = _last_collection(s) if seq is None else s.get(JournalRow, seq)
+            if row is None or row.kind != "cash.collection":
+                raise LookupError("no cash collection to reprint" if seq is None
+                                  else f"journal row {seq} is not a cash collection")
+            body = json.loads(row.body)
+            count = 1 + len([r for r in s.scalars(select(JournalRow).where(
+                JournalRow.kind == "cash.collection_reprint")) if json.loads(r.body).get("seq") == row.seq])
+            append(s, self.journal.kiosk_id, COLLECTION_TXN, "cash.collection_reprint",
+                   {"seq": row.seq, "count": count}, now)
+            lines = collection_slip(BoxReport.from_json(body, row.seq), str(body.get("at", row.created_at)),
+                                    str(body.get("collector_id", "?")))
+            return [f"重打 / DUPLICATE 第{count}次", *lines], SLIP_TITLE
+
+        out: tuple[list[str], str] = self.journal.call(job)
+        return out
+
+    def settlement(self, day: date, acceptor_counter: int | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = self.journal.call(
+            lambda s: settlement(s, day, box_report(s, acceptor_counter), jammed_notes(s, day=day.isoformat())))
         return data
 
 
@@ -123,57 +204,7 @@ def collection_slip(rep: BoxReport, at: str, who: str) -> list[str]:
     lines.append(f"合计 Total {yuan_str(rep.total_fen)}元")
     lines.append(f"识别器计数 Counter {rep.acceptor_counter}")
     for d in rep.differences:
+        if d["kind"] == "note_jammed":
+            lines.append(f"卡钞 {yuan_str(d['amount_fen'])}元 交易号 {d['txn_id']} {d['at']}")
         lines.append(f"差异 {d['kind']}: {d['explanation']}")
     return lines
-
-
-def settlement(s: Session, day: date) -> dict[str, Any]:
-    """End of day: expected cash = what the journal says was stacked that day, and where that
-    money went (gas credited, account credit, held for review, not yet settled)."""
-    prefix = day.isoformat()
-    rows = {r.seq: r for r in s.scalars(select(JournalRow).where(
-        JournalRow.created_at.like(f"{prefix}%"), JournalRow.kind.like("cash.%")))}
-    notes = [n for n in s.scalars(select(CashNote)) if n.escrow_seq in rows]
-    stacked = [n for n in notes if n.state == "stacked"]
-    by_txn: dict[str, int] = {}
-    for n in stacked:
-        by_txn[n.txn_id] = by_txn.get(n.txn_id, 0) + n.denom_fen
-    credited = remainder = review = unsettled = 0
-    differences: list[dict[str, Any]] = []
-    for txn, cash in sorted(by_txn.items()):
-        p = s.get(Purchase, txn)
-        assert p is not None
-        if p.state == "MANUAL_REVIEW":
-            review += cash
-            differences.append({"kind": "manual_review", "txn_id": txn, "amount_fen": cash,
-                                "explanation": f"cash not turned into credit ({p.review_reason});"
-                                               " a voucher was printed, staff must settle it"})
-        elif p.state in ("INIT", "PAID", "CARD_PENDING", "CARD_FAILED"):
-            unsettled += cash
-            differences.append({"kind": "open_purchase", "txn_id": txn, "amount_fen": cash,
-                                "explanation": f"purchase still {p.state}; recovery settles it"})
-        else:
-            credited += p.cost_fen
-            remainder += p.remainder_fen
-            if p.cost_fen + p.remainder_fen != cash:
-                differences.append({"kind": "amount_mismatch", "txn_id": txn,
-                                    "explanation": "credited + remainder differs from the cash"})
-    for n in notes:
-        if n.state == "returned":
-            differences.append({"kind": "note_returned", "txn_id": n.txn_id,
-                                "amount_fen": n.denom_fen, "explanation":
-                                "a note committed before stacking came back to the resident"
-                                " (power cut or fault between escrow and stack): not money taken"})
-        elif n.state == "escrow":
-            differences.append({"kind": "note_in_escrow", "txn_id": n.txn_id,
-                                "amount_fen": n.denom_fen, "explanation": "not settled yet"})
-    counts = Counter(n.denom_fen for n in stacked)
-    expected = sum(n.denom_fen for n in stacked)
-    return {
-        "day": prefix, "expected_cash_fen": expected,
-        "notes": {str(k): v for k, v in sorted(counts.items())},
-        "credited_fen": credited, "remainder_fen": remainder, "review_fen": review,
-        "unsettled_fen": unsettled,
-        "balanced": expected == credited + remainder + review + unsettled,
-        "differences": differences,
-    }

@@ -250,7 +250,7 @@ class FakeAcceptor:
 
     def escrow(self) -> int | None:
         d = self.state.load()
-        if d["escrow"] is None and d["queue"]:
+        if d["escrow"] is None and d["queue"] and not d["jammed"]:  # jammed: takes no notes
             d["escrow"] = d["queue"].pop(0)
             self.state.save(d)
         return d["escrow"]  # type: ignore[no-any-return]
@@ -280,6 +280,9 @@ class FakeAcceptor:
 
     def stacked_counter(self) -> int:
         return int(self.state.load()["counter"])
+
+    def jammed(self) -> bool | None:
+        return bool(self.state.load()["jammed"])
 
     def set(self, **kv: Any) -> None:
         d = self.state.load()

@@ -82,6 +82,12 @@ class CashAcceptor(Protocol):
 
     def stacked_counter(self) -> int: ...
 
+    def jammed(self) -> bool | None:
+        """Whether a note is jammed inside now (a jammed acceptor takes no notes): the
+        oracle for a note committed to escrow whose stacked counter did not move (jammed,
+        held for review, or given back). None: the acceptor cannot tell (after a reset)."""
+        ...
+
 
 class PrinterState(enum.Enum):
     OK = "ok"

@@ -29,7 +29,14 @@ class Receipt:
     tiers: tuple[TierLine, ...]
     payment_method: str  # "cash" | "qr" | "bank"
     tariff_version: int
-    offline: bool  # "offline, to be synced"
-    verify_code: str  # carried in the QR; the server can check it
-    reprint_count: int = 0  # > 0: 重打 / DUPLICATE n
+    offline: bool  # sold while the server did not answer (the offline caps applied)
+    verify_code: str  # carried in the QR; the server can check it (sync/server/receipts.py)
+    reprint_count: int = 0  # > 0: printed again from the journal row, with its count
     extra_lines: tuple[str, ...] = field(default=())
+    # the server had acknowledged every row of the purchase when this was printed: an
+    # offline purchase then reads "offline, uploaded", else "offline, to be uploaded"
+    synced: bool = False
+    # a reprint: whether an original ever came out (False after RECEIPT_FAILED or "no paper"
+    # chosen: the print is then marked 补打 / LATE PRINT, not 重打 / DUPLICATE)
+    original_printed: bool = True
+    printed_at: datetime | None = None  # a reprint: when it was printed (`time` stays the purchase's)

@@ -301,9 +301,13 @@ def diagnose(sync: SyncStatus | None, printer: Mapping[str, Any] | None,
                                f"printer {state.replace('_', ' ')}: residents get no paper receipt"))
     if box is not None:
         for d in box.get("differences", []):
-            sev = Severity.ALERT if d.get("kind") == "counter_mismatch" else Severity.WARNING
+            # money a resident handed over that is not counted, or a box that disagrees with
+            # the journal: a person must act
+            sev = Severity.ALERT if d.get("kind") in ("counter_mismatch", "note_jammed") else Severity.WARNING
+            args = ((str(d.get("amount_fen", 0)), str(d.get("txn_id", "")), str(d.get("at", "")))
+                    if d.get("kind") == "note_jammed" else ())
             out.append(Finding(sev, "CASH-" + str(d.get("kind", "")).upper().replace("_", "-"),
-                               str(d.get("explanation", ""))))
+                               str(d.get("explanation", "")), args))
     if cards is not None:
         if not cards.get("serves"):
             out.append(Finding(Severity.ALERT, "CARD-NONE", "no card type can be served"))

@@ -30,12 +30,13 @@ from kiosk.errors import (
 )
 
 from . import cctalk as ct
-from .events import CashEvent, EventKind, EventTracker
+from .events import JAM_STAGE, CashEvent, EventKind, EventTracker
 
 logger = logging.getLogger(__name__)
 
 BLOCKING = (EventKind.JAMMED, EventKind.CASHBOX, EventKind.EVENTS_LOST)
 ESCROW_MODE = ct.MODE_USE_STACKER | ct.MODE_USE_ESCROW
+JAM_CODES = frozenset(JAM_STAGE)  # the status codes (result A 0) of a jam
 
 
 def open_bus(url: str, *, timeout: float = 0.5, echo: bool = False,
@@ -94,6 +95,7 @@ class BillAcceptor:
         self._pending: list[CashEvent] = []
         self._escrow_type: int | None = None
         self._enabled_mask = 0  # what the core last asked for (0 = inhibited)
+        self._jammed: bool | None = None  # a jam reported and not yet over (None: unknown)
         self.category = ""
         self._worker: int | None = None
 
@@ -142,6 +144,11 @@ class BillAcceptor:
         buf = self.bv.read_events()
         self.tracker.update(buf, self.denominations)  # the buffer so far is history ...
         newest = buf.results[0]
+        # ... that still says whether a jam holds a note (the host restarted, the acceptor
+        # did not); after a reset (counter 0) the acceptor cannot tell
+        self._jammed = None if not buf.counter else newest[0] == 0 and newest[1] in JAM_CODES
+        if self._jammed:
+            logger.warning("the acceptor reports a jammed note at start-up")
         if buf.counter and newest[0] in self.denominations and newest[1] == 1:
             # ... except a note still held in escrow (the host restarted, the acceptor did
             # not): report it through escrow() so recovery can decide to stack or return it
@@ -282,6 +289,13 @@ class BillAcceptor:
         self._assert_worker()
         return self.bv.accept_counter()
 
+    def jammed(self) -> bool | None:
+        """A jam reported and not over (no note handled since, no reset); None: unknown
+        (the acceptor reset, or its buffer had nothing to say at start-up)."""
+        self._assert_worker()
+        self.poll()
+        return self._jammed
+
     # ---- events -----------------------------------------------------------------------
     def poll(self) -> list[CashEvent]:
         """Read the event buffer; update escrow state; log and queue the new events."""
@@ -297,12 +311,16 @@ class BillAcceptor:
 
     def _handle(self, events: list[CashEvent]) -> None:
         for ev in events:
+            if ev.kind == EventKind.JAMMED:
+                self._jammed = True
+            elif ev.kind in (EventKind.ESCROW, EventKind.STACKED, EventKind.RETURNED):
+                self._jammed = False  # the transport moves notes again
             if ev.kind == EventKind.ESCROW:
                 self._escrow_type = ev.bill_type
             elif ev.kind in (EventKind.STACKED, EventKind.RETURNED, EventKind.JAMMED):
                 self._escrow_type = None
             elif ev.kind == EventKind.RESET:
-                self._escrow_type = None  # the device gives an escrowed note back on power-up
+                self._escrow_type = self._jammed = None  # an escrowed note comes back on power-up
                 logger.warning("bill acceptor reset (power cycle): re-applying settings")
                 self._configure()
             elif ev.kind == EventKind.EVENTS_LOST:

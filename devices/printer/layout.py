@@ -6,6 +6,7 @@ and the printer adapter sends one job.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +25,10 @@ TITLE = "燃气自助购气凭条"
 VOLUME_UNIT = "立方米"  # in GB2312, which every Chinese printer font has (³ is not)
 YUAN = "￥"  # U+FFE5, GB18030 A3 A4
 PAYMENT_NAMES = {"cash": "现金", "qr": "扫码支付", "bank": "银行卡"}
-OFFLINE_MARK = "离线交易，待上传"
+OFFLINE_MARK = "离线交易，待上传"  # sold offline, the server has not acknowledged it yet
+OFFLINE_SYNCED_MARK = "离线交易，已上传"  # a reprint of an offline sale the server now holds
 CREDIT_LABEL = "余额存入账户"
+CODE_LABEL = "验证码"
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,24 @@ def reprint_mark(count: int) -> str:
     return f"重打 / DUPLICATE 第{count}次"
 
 
+def late_print_mark(count: int) -> str:
+    """A reprint when no original ever came out (RECEIPT_FAILED, or "no paper" chosen): it
+    is counted like a reprint but does not claim there was a printed original."""
+    return f"补打 / LATE PRINT 第{count}次 (原凭条未打出 no original was printed)"
+
+
+def code_lines(code: str, columns: int) -> list[str]:
+    """The verification code under its label, broken only between its fields (KIOSK, SEQ,
+    TXN, MAC) so that it fits 32 and 48 columns: the lines, joined, are the code."""
+    tokens = [t for t in re.split("(:)", code) if t]  # fields and their separators
+    lines = [""]
+    for token in tokens:
+        if lines[-1] and len(lines[-1]) + len(token) > columns:
+            lines.append("")
+        lines[-1] += token
+    return [CODE_LABEL] + [piece for line in lines for piece in fit(line, columns)]
+
+
 def receipt_items(receipt: Receipt, profile: PrinterProfile) -> list[Item]:
     cols = profile.columns
     rule = Text("-" * cols)
@@ -66,12 +87,15 @@ def receipt_items(receipt: Receipt, profile: PrinterProfile) -> list[Item]:
     )
     items.append(Text(TITLE, "center"))
     if receipt.reprint_count > 0:
-        items.append(Text(reprint_mark(receipt.reprint_count), "center", bold=True))
+        mark = (reprint_mark if receipt.original_printed else late_print_mark)(receipt.reprint_count)
+        items.extend(Text(line, "center", bold=True) for line in fit(mark, cols))
     items.append(rule)
     kv("终端号", receipt.kiosk_id)
     kv("交易号", receipt.txn_id)
     kv("流水号", str(receipt.seq))
     kv("时间", receipt.time.strftime("%Y-%m-%d %H:%M:%S"))
+    if receipt.printed_at is not None:
+        kv("打印时间", receipt.printed_at.strftime("%Y-%m-%d %H:%M:%S"))
     kv("卡号", receipt.card_serial_masked)
     kv("用户", receipt.customer_masked)
     items.append(rule)
@@ -87,11 +111,11 @@ def receipt_items(receipt: Receipt, profile: PrinterProfile) -> list[Item]:
             kv(f"第{t.tier}阶梯 {m3_str(t.volume_units)}×{t.price}", money(t.cost_fen))
     items.append(rule)
     if receipt.offline:
-        items.append(Text(OFFLINE_MARK, "center", bold=True))
+        items.append(Text(OFFLINE_SYNCED_MARK if receipt.synced else OFFLINE_MARK, "center", bold=True))
     for extra in receipt.extra_lines:
         items.extend(Text(line) for line in fit(extra, cols))
     items.append(Qr(receipt.verify_code))
-    items.extend(Text(line, "center") for line in fit(f"验证码 {receipt.verify_code}", cols))
+    items.extend(Text(line, "center") for line in code_lines(receipt.verify_code, cols))
     return items
 
 

@@ -11,7 +11,7 @@ into pages of text lines (GB18030), QR payloads, rasters and cuts, and into a PN
 
 Standalone: `python -m devices.sim.printer_sim --port 9100 [--control-port 9101]`; the
 control port takes one command per line: `paper ok|near_end|out`, `out_after N`,
-`cover open|closed`, `offline on|off`, `lines` (a JSON list), `png PATH`, `clear`;
+`cover open|closed`, `cover_after N`, `offline on|off`, `lines` (a JSON list), `png PATH`, `clear`;
 it answers one line: `ok`, `error: ...` or the JSON.
 """
 from __future__ import annotations
@@ -44,6 +44,7 @@ class PrinterSim:
         self._near_end = False
         self._paper_out = False
         self._out_at: int | None = None
+        self._cover_at: int | None = None
         self._drop_at: int | None = None
         self._cover_open = False
         self._offline = False
@@ -114,6 +115,11 @@ class PrinterSim:
         with self._lock:
             self._out_at = None if nbytes is None else len(self._received) + nbytes
 
+    def open_cover_after(self, nbytes: int | None) -> None:
+        """Someone opens the cover once `nbytes` more bytes have arrived (None: never)."""
+        with self._lock:
+            self._cover_at = None if nbytes is None else len(self._received) + nbytes
+
     def drop_connection_after(self, nbytes: int | None) -> None:
         """Close the client's connection once `nbytes` more bytes have arrived."""
         with self._lock:
@@ -141,7 +147,7 @@ class PrinterSim:
         with self._lock:
             self._pages = [Page()]
             self._received.clear()
-            self._out_at = self._drop_at = None
+            self._out_at = self._drop_at = self._cover_at = None
 
     # --- what came out -----------------------------------------------------------
     def pages(self) -> list[Page]:
@@ -227,6 +233,9 @@ class PrinterSim:
             if self._out_at is not None and start + event.end > self._out_at:
                 self._paper_out, self._out_at = True, None
                 logger.info("printer sim: paper out at byte %d", start + event.end)
+            if self._cover_at is not None and start + event.end > self._cover_at:
+                self._cover_open, self._cover_at = True, None
+                logger.info("printer sim: cover opened at byte %d", start + event.end)
             if isinstance(event, StatusQuery):
                 answer = None if self._mute else self._status_byte(event.command, event.n)
                 if answer is not None:
@@ -241,6 +250,8 @@ class PrinterSim:
                 self._pages.append(Page())
         if self._out_at is not None and len(self._received) > self._out_at:
             self._paper_out, self._out_at = True, None
+        if self._cover_at is not None and len(self._received) > self._cover_at:
+            self._cover_open, self._cover_at = True, None
         for page in finished:
             for listener in self._listeners:
                 listener(page)
@@ -260,6 +271,8 @@ def control(sim: PrinterSim, command: str) -> str:
             sim.run_out_of_paper_after(int(args[0]))
         elif verb == "cover":
             sim.set_cover_open(args[0] == "open")
+        elif verb == "cover_after":
+            sim.open_cover_after(int(args[0]))
         elif verb == "offline":
             sim.set_offline(args[0] == "on")
         elif verb == "lines":

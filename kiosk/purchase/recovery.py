@@ -24,6 +24,7 @@ CardFor = Callable[[str], CardSession | None]
 class RecoveryReport:
     notes_stacked: int = 0
     notes_returned: int = 0
+    notes_jammed: int = 0
     advanced: dict[str, str] = field(default_factory=dict)  # txn -> final state
 
     @property
@@ -71,9 +72,15 @@ class Recovery:
         for note in notes:
             counter = self.acceptor.stacked_counter()
             stacked = counter > note.counter_before
-            self.svc._settle_note(note.id, "stacked" if stacked else "returned", counter)
+            # not stacked: jammed inside (held for review), else given back; an acceptor that
+            # reset cannot tell, and gives an escrowed note back on power-up
+            jammed = not stacked and self.acceptor.jammed() is True
+            self.svc._settle_note(note.id, "stacked" if stacked else "jammed" if jammed else "returned",
+                                  counter)
             if stacked:
                 report.notes_stacked += 1
+            elif jammed:
+                report.notes_jammed += 1
             else:
                 report.notes_returned += 1
         self._return_stray_escrow(report)

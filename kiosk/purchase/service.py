@@ -6,11 +6,12 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from ..card import CardCredit, CardKind, CardSnapshot, CardTech, CreditProof
+from ..cashbox import jammed_notes
 from ..crashpoints import crash_point
 from ..errors import (
     AmountError,
@@ -27,7 +28,9 @@ from ..errors import (
     OutOfService,
     PaperOut,
     PaymentError,
+    PrinterCoverOpen,
     PrinterError,
+    PrinterOffline,
     SamQuotaExceeded,
     UnknownCard,
 )
@@ -54,7 +57,7 @@ from ..pricing import (
 )
 from ..receipt import Receipt
 from .ledger import Ledger, credit_from_json, credit_json, proof_json
-from .receipts import as_voucher, build_receipt
+from .receipts import as_jam_slip, as_reprint, as_voucher, build_receipt
 from .states import Ev, S
 
 logger = logging.getLogger(__name__)
@@ -96,6 +99,7 @@ class PurchaseService:
     def __init__(self, ctx: KioskContext) -> None:
         self.ctx = ctx
         self.ledger = Ledger(ctx.kiosk_id)
+        self._vouchers: dict[str, bool] = {}  # txn -> voucher printed (voucher_printed)
 
     # --- helpers -------------------------------------------------------------------
     def _tx(self, fn: Callable[..., Any]) -> Any:
@@ -185,7 +189,7 @@ class PurchaseService:
             raise AmountError("a credit paid elsewhere needs its credit id, and only it")
         state = self.printer_ready()
         if state not in PRINTABLE and not accept_no_receipt:
-            raise PaperOut(f"printer not ready: {state.value}", printer=state.value)
+            raise _not_ready(state)
         q = self.quote(check, mode, value)
         snap = check.snapshot
         txn = uuid.uuid4().hex
@@ -257,6 +261,8 @@ class PurchaseService:
             stacked = isinstance(counted, int) and counted > counter
             self._settle_note(note_id, "stacked" if stacked else "jammed",
                               counted if isinstance(counted, int) else counter)
+            # what the resident is told: which note, counted or held, under which number
+            exc.data.update(txn_id=txn, note_fen=denom, counted=stacked)
             raise
         except CashError as exc:
             try:
@@ -288,7 +294,10 @@ class PurchaseService:
         """All the money the resident gives is in: price what it buys (PAID), or CANCEL."""
         p = self.get(txn)
         if p.paid_fen == 0:
-            self._move(txn, Ev.CANCEL)
+            jams = self._tx(lambda s: jammed_notes(s, txn=txn))
+            self._move(txn, Ev.CANCEL, {"jammed_fen": sum(j.denom_fen for j in jams)} if jams else None)
+            if jams:  # nothing counted, but a note is held in the acceptor: give a slip
+                self._print(as_jam_slip(self.receipt(self.get(txn))))
             self.close(txn)
             return S.CANCELLED
         return self._paid(txn, p.paid_fen)
@@ -400,7 +409,13 @@ class PurchaseService:
         crash_point("effect:voucher:after")
         self._move(txn, Ev.VOUCHER, {"voucher_printed": printed}, review_fen=p.paid_fen,
                    remainder_fen=0, cost_fen=0, review_reason="cash_not_credited")
+        self._vouchers[txn] = printed
         return S.MANUAL_REVIEW
+
+    def voucher_printed(self, txn: str) -> bool | None:
+        """Whether fail_without_credit printed this purchase's voucher (None: not asked in
+        this process). No I/O, so the screen may ask; the purchase.voucher row keeps it."""
+        return self._vouchers.get(txn)
 
     # --- 5. receipt, 6. close -----------------------------------------------------------------
     def print_receipt(self, txn: str) -> S:
@@ -424,10 +439,12 @@ class PurchaseService:
             return False
 
     def reprint(self, txn: str) -> bool:
-        """Print the receipt again from the same journal row, marked 重打 / DUPLICATE n."""
+        """Print the receipt again from the same journal row (same time, same code), marked
+        重打 / DUPLICATE n; when no original ever came out (RECEIPT_FAILED, or no paper
+        chosen) 补打 / LATE PRINT n instead: it never claims a printed original."""
         p = self.get(txn)
         n = self._tx(lambda s: self.ledger.reprint_count(s, txn)) + 1
-        ok = self._print(replace(self.receipt(p), reprint_count=n))
+        ok = self._print(as_reprint(self.receipt(p), n, p.receipt_prints > 0, self.ctx.clock.now()))
         if ok:
             now = self.ctx.clock.now()
             self._tx(lambda s: self.ledger.reprinted(s, now, txn))
@@ -440,11 +457,23 @@ class PurchaseService:
         self._move(txn, Ev.CLOSED)
 
     def receipt(self, p: Purchase) -> Receipt:
+        """From the journal row: the purchase's own time (an original printed by recovery
+        and every reprint show the same), its jammed notes, and whether the server holds it
+        now (the offline mark says what is true when the paper comes out)."""
         c = self.ctx
-        return build_receipt(p, c.utility_name, c.kiosk_id, c.receipt_key, c.clock.now())
+        jams = self._tx(lambda s: jammed_notes(s, txn=p.txn_id))
+        return build_receipt(p, c.utility_name, c.kiosk_id, c.receipt_key,
+                             synced=p.state == S.ACKED.value, jams=jams)
 
     def voucher(self, p: Purchase) -> Receipt:
         return as_voucher(self.receipt(p), p.paid_fen)
+
+
+def _not_ready(state: PrinterState) -> PrinterError:
+    """Why no receipt could be printed, each with its own words for the resident."""
+    cls: type[PrinterError] = {PrinterState.PAPER_OUT: PaperOut,
+                               PrinterState.COVER_OPEN: PrinterCoverOpen}.get(state, PrinterOffline)
+    return cls(f"printer not ready: {state.value}", printer=state.value)
 
 
 def _snapshot_facts(snap: CardSnapshot) -> dict[str, Any]:

@@ -6,15 +6,20 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from devices.printer.printer import EscposReceiptPrinter
+from kiosk.purchase.receipts import ReceiptCode, code_mac
 from kiosk.receipt import Receipt, TierLine
 
 GOLDEN = Path(__file__).parent / "golden"
 CST = timezone(timedelta(hours=8))
+KEY = bytes.fromhex("00112233445566778899aabbccddeeff")
+TXN = "3f2a9c4e5b6d4e7f8a9b0c1d2e3f4a5b"  # a uuid4 hex, as the kiosk makes them
+# the code the kiosk prints: the MAC over this receipt's seq and amounts with KEY
+CODE = str(ReceiptCode("K0001", 42, TXN, code_mac(KEY, "K0001", 42, TXN, 5000, 3272, 1234)))
 
 RECEIPT = Receipt(
     utility_name="某市燃气有限公司",
     kiosk_id="K0001",
-    txn_id="T20261122-000042",
+    txn_id=TXN,
     seq=42,
     time=datetime(2026, 11, 22, 10, 30, 5, tzinfo=CST),
     card_serial_masked="6217****1234",
@@ -27,7 +32,7 @@ RECEIPT = Receipt(
     payment_method="cash",
     tariff_version=3,
     offline=False,
-    verify_code="V1-K0001-42-9F2C6A1B",
+    verify_code=CODE,
 )
 
 # The receipt above on an 80 mm printer, line by line, as the paper reads.
@@ -36,7 +41,7 @@ EXPECTED_80 = [
     "燃气自助购气凭条",
     "-" * 48,
     "终端号                                     K0001",
-    "交易号                          T20261122-000042",
+    "交易号          3f2a9c4e5b6d4e7f8a9b0c1d2e3f4a5b",
     "流水号                                        42",
     "时间                         2026-11-22 10:30:05",
     "卡号                                6217****1234",
@@ -52,7 +57,9 @@ EXPECTED_80 = [
     "第1阶梯 10.00×2.61                      ￥26.10",
     "第2阶梯 2.34×2.83                        ￥6.62",
     "-" * 48,
-    "验证码 V1-K0001-42-9F2C6A1B",
+    "验证码",
+    "K0001:42:3f2a9c4e5b6d4e7f8a9b0c1d2e3f4a5b:",
+    "4349cb0593f7885b",
 ]
 
 

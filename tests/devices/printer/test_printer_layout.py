@@ -10,7 +10,11 @@ from printer_testdata import EXPECTED_80, GOLDEN, RECEIPT, variant
 from devices.printer import commands as c
 from devices.printer.gbtext import encode, fit, pair, width
 from devices.printer.layout import (
+    CODE_LABEL,
     OFFLINE_MARK,
+    OFFLINE_SYNCED_MARK,
+    code_lines,
+    late_print_mark,
     receipt_items,
     receipt_job,
     reprint_mark,
@@ -97,7 +101,7 @@ def test_offline_mark_only_when_offline() -> None:
     on = decode(receipt_job(variant(offline=True), P80))[0].lines
     off = decode(receipt_job(RECEIPT, P80))[0].lines
     assert OFFLINE_MARK in on and OFFLINE_MARK not in off
-    assert on.index(OFFLINE_MARK) == len(EXPECTED_80) - 1  # after the tiers, before the code
+    assert on.index(OFFLINE_MARK) == EXPECTED_80.index("验证码")  # after the tiers, before the code
 
 
 def test_native_qr_is_gs_k_with_the_verify_code() -> None:
@@ -143,3 +147,50 @@ def test_profiles_and_urls() -> None:
     for bad in ("ftp://x", "tcp://", "usb://zz:01", "serial://"):
         with pytest.raises(ConfigError):
             parse_url(bad)
+
+
+@pytest.mark.parametrize("model, cols", [("58", 32), ("80", 48)])
+@pytest.mark.parametrize("kiosk", ["K0001", "HZ-0001-NORTH-HALL-7", "X" * 32])
+def test_verification_code_fits_both_widths_and_reads_back_whole(model: str, cols: int, kiosk: str) -> None:
+    code = RECEIPT.verify_code.replace("K0001", kiosk, 1)
+    lines = decode(receipt_job(variant(verify_code=code, kiosk_id=kiosk), get_profile(model)))[0].lines
+    at = lines.index(CODE_LABEL)
+    printed = lines[at + 1:]
+    assert all(width(line) <= cols for line in lines)
+    assert "".join(printed) == code  # the lines, joined, are the code
+    # broken only between fields: no line starts or ends inside the txn or the MAC
+    txn, mac = code.split(":")[2:]
+    assert any(txn in line for line in printed) and any(mac in line for line in printed)
+    assert code_lines(code, cols) == lines[at:]
+
+
+def test_80mm_code_takes_two_lines_58mm_three() -> None:
+    assert len(code_lines(RECEIPT.verify_code, 48)) == 1 + 2
+    assert len(code_lines(RECEIPT.verify_code, 32)) == 1 + 3
+
+
+def test_offline_mark_says_what_is_true_when_it_prints() -> None:
+    pending = decode(receipt_job(variant(offline=True, synced=False), P80))[0].lines
+    synced = decode(receipt_job(variant(offline=True, synced=True), P80))[0].lines
+    assert OFFLINE_MARK in pending and OFFLINE_SYNCED_MARK not in pending
+    assert OFFLINE_SYNCED_MARK == "离线交易，已上传"
+    assert OFFLINE_SYNCED_MARK in synced and OFFLINE_MARK not in synced
+    online = decode(receipt_job(variant(offline=False, synced=True), P80))[0].lines
+    assert OFFLINE_MARK not in online and OFFLINE_SYNCED_MARK not in online
+
+
+@pytest.mark.parametrize("model, cols", [("58", 32), ("80", 48)])
+def test_a_late_print_never_claims_a_printed_original(model: str, cols: int) -> None:
+    from datetime import datetime
+
+    at = datetime(2026, 11, 23, 9, 0, 1, tzinfo=RECEIPT.time.tzinfo)
+    r = variant(reprint_count=1, original_printed=False, printed_at=at)
+    lines = decode(receipt_job(r, get_profile(model)))[0].lines
+    assert not any("重打" in ln or "DUPLICATE" in ln for ln in lines)
+    assert "".join(ln for ln in lines[2:4] if not ln.startswith("-")).startswith("补打 / LATE PRINT 第1次")
+    assert "原凭条未打出" in "".join(lines)
+    assert all(width(line) <= cols for line in lines)
+    # the purchase's own time, and when this paper came out
+    assert any(ln.startswith("时间") and ln.endswith("2026-11-22 10:30:05") for ln in lines)
+    assert any(ln.startswith("打印时间") and ln.endswith("2026-11-23 09:00:01") for ln in lines)
+    assert late_print_mark(2).startswith("补打 / LATE PRINT 第2次")

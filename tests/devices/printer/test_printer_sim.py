@@ -14,6 +14,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+import qrcode  # type: ignore[import-untyped]
 from PIL import Image
 from printer_testdata import EXPECTED_80, RECEIPT, fast_printer, variant
 
@@ -163,10 +164,15 @@ def test_png_of_the_receipt_has_ink_where_the_lines_are(sim: PrinterSim, tmp_pat
     assert dark(8 + 64 + 32, 8 + 64 + 64) > 300  # the rule under the subtitle
     assert dark(8 + 64 + 64 + 12, 8 + 64 + 96 - 4, 0, 80) > 100  # 终端号
     assert dark(8 + 64 + 64 + 12, 8 + 64 + 96 - 4, 300, 490) == 0  # the gap before K0001
-    # the QR after 19 text lines: 21 modules x 6 dots, centred, half of it dark or so
+    # the QR after 19 text lines: its modules x 6 dots, centred, half of it dark or so
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    qr.add_data(RECEIPT.verify_code)
+    qr.make(fit=True)
+    side = qr.modules_count * 6
+    left = (576 - side) // 2
     qr_top = 8 + 64 + 32 * 19
-    assert dark(qr_top, qr_top + 126, 225, 351) > 5000
-    assert dark(qr_top, qr_top + 126, 0, 200) == 0
+    assert dark(qr_top, qr_top + side, left, left + side) > side * side // 3
+    assert dark(qr_top, qr_top + side, 0, left - 8) == 0
 
 
 def test_missing_font_is_an_error_not_a_fallback(tmp_path: Path) -> None:
