@@ -6,7 +6,7 @@ import logging
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from . import api, api_payments, console
+from . import api, api_payments, console, receipts
 from .state import ServerState
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ def create_app(state: ServerState) -> FastAPI:
     app.include_router(api.router)
     app.include_router(api_payments.router)
     app.include_router(console.router)
+    app.include_router(receipts.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -181,6 +181,9 @@ def _project(s: Session, kiosk_id: str, row: RowEnvelope) -> None:
         release_claims(s, kiosk_id, row.seq, row.txn_id, event.credit_id)
     elif row.kind == EventKind.CASH_VOUCHER.value:
         raise_alert(s, kiosk_id, "cash_voucher", f"money held for manual review: {row.body}"[:500], row.seq)
+    elif row.kind == "cash.note_jammed":  # a resident's note held in the acceptor, not counted
+        raise_alert(s, kiosk_id, "cash_note_jammed",
+                    f"note jammed in purchase {row.txn_id}, held for staff: {row.body}"[:500], row.seq)
 
 
 def record_health(s: Session, kiosk_id: str, health: DeviceHealthEvent, journalled_seq: int | None = None) -> None:
