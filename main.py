@@ -201,11 +201,13 @@ def build_site(cfg: Any) -> Site:
 
 
 def open_acceptor(cfg: Any) -> Any:
-    """The ccTalk bill acceptor of the configuration: its URL, checksum mode and bus echo."""
+    """The ccTalk bill acceptor of the configuration: its URL, checksum mode, bus echo, and
+    whether it reports its cassette going out and in (a collection waits for that)."""
     from devices.cash.acceptor import BillAcceptor
     from devices.cash.cctalk import checksum_mode
 
-    return BillAcceptor.open(cfg.cash_url, echo=cfg.cash_echo, checksum=checksum_mode(cfg.cash_checksum))
+    return BillAcceptor.open(cfg.cash_url, echo=cfg.cash_echo, checksum=checksum_mode(cfg.cash_checksum),
+                             reports_cassette=cfg.cash_reports_cassette)
 
 
 def service_ports(cfg: Any, clock: Any, sync: Any, readers: Any, printer: Any, journal: Any) -> Any:

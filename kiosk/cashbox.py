@@ -136,6 +136,25 @@ def box_report(s: Session, acceptor_counter: int | None) -> BoxReport:
     return rep
 
 
+class CassetteWatch:
+    """A collection waits for the cassette to go out and come back in, as the acceptor
+    reports it (ccTalk bill validator events 11 stacker removed, 12 stacker inserted):
+    `feed` the acceptor's cassette events ("removed" / "inserted"), oldest first; `state` is
+    what the technician is waiting for: "removal", "insertion", then "done". An insertion
+    seen before a removal is not the collection's (the cassette was put back from before)."""
+
+    def __init__(self) -> None:
+        self.state = "removal"
+
+    def feed(self, events: list[str]) -> str:
+        for ev in events:
+            if ev == "removed" and self.state == "removal":
+                self.state = "insertion"
+            elif ev == "inserted" and self.state == "insertion":
+                self.state = "done"
+        return self.state
+
+
 class CashBox:
     def __init__(self, journal: Journal, clock: Clock) -> None:
         self.journal = journal

@@ -25,6 +25,9 @@ class KioskConfig:
     cash_url: str
     cash_checksum: str = "simple"  # the ccTalk frame layout: "simple" 8-bit sum or "crc16"
     cash_echo: bool = False  # a single-wire ccTalk bus: the kiosk reads its request back
+    # the validator reports its cassette going out and in (ccTalk events 11/12): a collection
+    # waits for both; false: the technician confirms it
+    cash_reports_cassette: bool = True
     card_reader: str | None = None
     sam_reader: str | None = None
     server_url: str | None = None
@@ -124,6 +127,7 @@ def parse_config(doc: dict[str, Any]) -> KioskConfig:
         cash_url=_get(d, "cash_url", str, "devices"),
         cash_checksum=cash_checksum,
         cash_echo=_get(d, "cash_echo", bool, "devices", False),
+        cash_reports_cassette=_get(d, "cash_reports_cassette", bool, "devices", True),
         card_reader=_get(d, "card_reader", str, "devices", None),
         sam_reader=_get(d, "sam_reader", str, "devices", None),
         server_url=server_url,

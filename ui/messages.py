@@ -24,15 +24,32 @@ class ErrorView:
     second_button: str | None = None
 
 
-def money_line(paid_fen: int, voucher: bool = False, pending_card: bool = False) -> str:
+def money_line(paid_fen: int, voucher: bool = False, pending_card: bool = False,
+               no_voucher_txn: str | None = None) -> str:
+    """no_voucher_txn: the voucher could not be printed; the money is under this number."""
     if paid_fen <= 0:
         return tr("No money was taken.")
+    if no_voucher_txn is not None:
+        return tr("You paid %1 yuan. It is recorded under transaction number %2, but no voucher could "
+                  "be printed. Staff will settle it: please call staff.").replace(
+                      "%1", yuan(paid_fen)).replace("%2", no_voucher_txn)
     if voucher:
         return tr("You paid %1 yuan. It is recorded; a voucher was printed. "
                   "Take it to the service counter to get your gas or your money.").replace("%1", yuan(paid_fen))
     if pending_card:
         return tr("You paid %1 yuan. It is recorded and is not lost.").replace("%1", yuan(paid_fen))
     return tr("You paid %1 yuan. It is recorded and is not lost.").replace("%1", yuan(paid_fen))
+
+
+def _jam_words(exc: E.KioskError) -> str:
+    note, txn = exc.data.get("note_fen"), exc.data.get("txn_id")
+    if exc.data.get("counted") is True:
+        return tr("The note went in and was counted; then the machine jammed. Staff have to clear it.")
+    if isinstance(note, int) and txn:
+        return (tr("A note of %1 yuan is stuck in the machine. It was not counted; it is recorded under "
+                   "transaction number %2 and staff will take it out and settle it.")
+                .replace("%1", yuan(note)).replace("%2", str(txn)))
+    return tr("The stuck note was not counted. Staff will take it out and settle it.")
 
 
 def describe(exc: BaseException, paid_fen: int = 0, stage: str = "") -> ErrorView:
@@ -74,6 +91,12 @@ def describe(exc: BaseException, paid_fen: int = 0, stage: str = "") -> ErrorVie
                          tr("The card's data is damaged or the card is locked."),
                          money, tr("Please take your card to the service counter."),
                          "take_card", tr("Take the card and finish"), code, "call_staff", tr("Call staff"))
+    if isinstance(exc, E.CardWriteFailed) and paid_fen > 0 and exc.data.get("voucher_printed") is False:
+        return ErrorView(tr("The gas could not be written to your card"),
+                         tr("The card refused the write. The card was not changed."),
+                         money_line(paid_fen, no_voucher_txn=str(exc.data.get("txn_id") or "?")),
+                         tr("Staff can finish this at the service counter."),
+                         "call_staff", tr("Call staff"), code, "take_card", tr("Take the card and finish"))
     if isinstance(exc, E.CardWriteFailed):
         return ErrorView(tr("The gas could not be written to your card"),
                          tr("The card refused the write. The card was not changed."),
@@ -90,14 +113,19 @@ def describe(exc: BaseException, paid_fen: int = 0, stage: str = "") -> ErrorVie
                          tr("You can still buy gas, but no paper receipt can be printed."),
                          money, tr("Continue without a paper receipt, or cancel."),
                          "no_receipt", tr("Continue without receipt"), code, "restart", tr("Cancel"))
+    if isinstance(exc, (E.PrinterCoverOpen, E.PrinterOffline, E.PrinterUnreachable)):
+        title = (tr("The receipt printer's cover is open") if isinstance(exc, E.PrinterCoverOpen)
+                 else tr("The receipt printer is not answering"))
+        return ErrorView(title, tr("You can still buy gas, but no paper receipt can be printed."),
+                         money, tr("Continue without a paper receipt, or cancel."),
+                         "no_receipt", tr("Continue without receipt"), code, "restart", tr("Cancel"))
     if isinstance(exc, (E.NoteRejected, E.NoteSuspect)):
         return ErrorView(tr("The note was not accepted"),
                          tr("The note was given back to you."), money,
                          tr("Try another note, flat and face up."),
                          "continue_cash", tr("Continue"), code)
     if isinstance(exc, E.NoteJammed):
-        return ErrorView(tr("A note is stuck in the machine"),
-                         tr("The stuck note was not counted. Staff will take it out and settle it."),
+        return ErrorView(tr("A note is stuck in the machine"), _jam_words(exc),
                          money, tr("You can buy gas for the money counted so far, or call staff."),
                          "finish_cash" if paid_fen else "restart",
                          tr("Buy with the money counted") if paid_fen else tr("Start again"),

@@ -6,12 +6,15 @@ the GUI thread; the GUI never waits."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from kiosk.cashbox import CashBox, collection_slip
+from PySide6.QtCore import QTimer
+
+from kiosk.cashbox import SLIP_TITLE, CashBox, CassetteWatch, collection_slip
 from kiosk.errors import KioskError
 from kiosk.journal import verify_chain
 from kiosk.technician import (
@@ -34,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 Ok = Callable[[Any], None]
 Err = Callable[[Exception], None]
+COLLECT_WAIT_S = 600.0  # a collection waits this long for the cassette to go out and back
+COLLECT_POLL_MS = 300
 
 
 @dataclass
@@ -55,6 +60,7 @@ class TechnicianOps:
         self.ks = ks
         self.ports = ports
         self.box = CashBox(ks.svc.ctx.journal, ks.svc.ctx.clock)
+        self._watch: CassetteWatch | None = None  # a collection waiting for the cassette
 
     def _run(self, worker: str, fn: Callable[[], Any], ok: Ok, err: Err) -> None:
         run_op(self.ks.workers[worker], fn, ok, err)
@@ -128,9 +134,14 @@ class TechnicianOps:
         """From the same journal row, marked 重打 / DUPLICATE n (PurchaseService.reprint)."""
         self._run("printer", lambda: self.ks.svc.reprint(txn), ok, err)
 
-    def collect_cash(self, who: str, ok: Callable[[dict[str, Any]], None], err: Err) -> None:
+    def collect_cash(self, who: str, ok: Callable[[dict[str, Any]], None], err: Err,
+                     on_wait: Callable[[str], None] | None = None) -> None:
         """Cassette emptied: the acceptor's counter (cash), the collection row (core), then the
-        slip (printer). A slip that fails to print leaves the collection recorded."""
+        slip (printer). An acceptor that reports its cassette (ccTalk stacker removed /
+        inserted) must see it go out and come back first: `on_wait("removal" | "insertion")`
+        says what it waits for (polled on the cash worker, up to COLLECT_WAIT_S); with one
+        that does not, the technician's confirming touch is the confirmation. A slip that
+        fails to print leaves the collection recorded: reprint it from its row."""
         if self.ks.session is not None and self.ks.session.busy() is not None:
             err(KioskError("a purchase is in progress"))
             return
@@ -138,27 +149,91 @@ class TechnicianOps:
             err(KioskError("the bill acceptor is not open"))
             return
         acc = self.ks.acceptor
+        events = getattr(acc, "cassette_events", None) if getattr(acc, "reports_cassette", False) else None
 
-        def record(counter: int) -> None:
-            def job() -> tuple[dict[str, Any], list[str]]:
-                rep = self.box.collect(counter, None, who)
+        def record(confirmed_by: str) -> None:
+            def job(counter: int) -> tuple[dict[str, Any], list[str]]:
+                rep = self.box.collect(counter, None, who, confirmed_by)
                 now = self.ks.svc.ctx.clock.now().isoformat(timespec="seconds")
                 return rep.to_json(), collection_slip(rep, now, who)
 
-            self._run("core", job, slip, err)
+            self._run("cash", acc.stacked_counter,
+                      lambda counter: self._run("core", lambda: job(counter), slip, err), err)
 
         def slip(r: tuple[dict[str, Any], list[str]]) -> None:
             rep, lines = r
             ok(rep)
-            pl = self.ks.devices.print_lines
-            if pl is not None:
-                self._run("printer", lambda: pl(lines, "钞箱清点单 CASH COLLECTION"), None,
-                          lambda exc: logger.warning("collection slip not printed: %r", exc))
+            self._print_slip(lines, SLIP_TITLE)
 
-        self._run("cash", acc.stacked_counter, record, err)
+        if events is None:
+            record("technician")
+            return
+        watch, deadline = CassetteWatch(), time.monotonic() + COLLECT_WAIT_S
+        self._watch = watch
+        tell = on_wait or (lambda _state: None)
+
+        def tick() -> None:
+            if self._watch is not watch:
+                return  # cancelled (the technician left)
+            if time.monotonic() > deadline:
+                self._watch = None
+                err(KioskError("the cassette was not seen taken out and put back: no collection recorded"))
+                return
+            self._run("cash", events, step, failed)
+
+        def failed(exc: Exception) -> None:
+            self._watch = None
+            err(exc)
+
+        def step(evs: list[str]) -> None:
+            if self._watch is not watch:
+                return
+            if watch.feed(evs) == "done":
+                self._watch = None
+                record("acceptor")
+                return
+            tell(watch.state)
+            QTimer.singleShot(COLLECT_POLL_MS, tick)
+
+        tell(watch.state)
+        self._run("cash", events, lambda _old: tick(), err)  # what came before is not this collection's
+
+    def cancel_collection(self) -> None:
+        """Stop waiting for the cassette (the technician's session ended): nothing recorded."""
+        self._watch = None
+
+    def reprint_slip(self, ok: Callable[[bool], None], err: Err) -> None:
+        """The last collection's slip again, from its journal row (core), then printed."""
+        def printed(r: tuple[list[str], str]) -> None:
+            self._print_slip(*r, done=ok)
+
+        self._run("core", self.box.slip_reprint, printed, err)
+
+    def _print_slip(self, lines: list[str], title: str, done: Callable[[bool], None] | None = None) -> None:
+        pl = self.ks.devices.print_lines
+        if pl is None:
+            if done is not None:
+                done(False)
+            return
+
+        def failed(exc: Exception) -> None:
+            logger.warning("collection slip not printed: %r", exc)
+            if done is not None:
+                done(False)
+
+        self._run("printer", lambda: pl(lines, title), lambda _: done(True) if done else None, failed)
 
     def settlement(self, day: date, ok: Callable[[dict[str, Any]], None], err: Err) -> None:
-        self._run("core", lambda: self.box.settlement(day), ok, err)
+        """The acceptor's own counter (cash worker), then the day from the journal (core):
+        a counter that disagrees with the journal is one of the differences."""
+        def counter() -> int | None:
+            acc = self.ks.acceptor
+            return None if acc is None else acc.stacked_counter()
+
+        def report(c: int | None) -> None:
+            self._run("core", lambda: self.box.settlement(day, c), ok, err)
+
+        self._run("cash", counter, report, lambda exc: report(None))
 
     def set_out_of_service(self, who: str, out: bool, ok: Callable[[bool], None], err: Err) -> None:
         """Take the kiosk out of service (or back), kept in the journal so that a restart does

@@ -473,7 +473,9 @@ class KioskWindow(QWidget):
                 s.print_receipt(self.printed, lambda exc: self.show_error(exc, "print", s.paid_fen))
             elif st is S.CARD_FAILED:
                 s.fail_without_credit(
-                    lambda _st: self.show_error(CardWriteFailed("card refused"), "write", s.paid_fen),
+                    lambda _st: self.show_error(CardWriteFailed(  # printed or not: the words differ
+                        "card refused", txn_id=s.txn, voucher_printed=s.svc.voucher_printed(s.txn or "")),
+                        "write", s.paid_fen),
                     lambda exc: self.show_error(exc, "write", s.paid_fen))
             else:  # MANUAL_REVIEW: pulled, outcome unknown
                 self.show_error(CardPulled("card pulled during the write"), "write", s.paid_fen)

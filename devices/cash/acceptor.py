@@ -83,8 +83,12 @@ class BillAcceptor:
         poll_interval: float = 0.2,
         stack_timeout: float = 10.0,
         on_event: Callable[[CashEvent], None] | None = None,
+        reports_cassette: bool = True,
     ) -> None:
         self.bus = bus
+        # the validator sends stacker removed / inserted: a collection waits for both (else
+        # the technician confirms the cassette was emptied)
+        self.reports_cassette = reports_cassette
         self.bv = ct.BillValidatorCommands(bus, address)
         self.poll_interval = poll_interval
         self.stack_timeout = stack_timeout
@@ -111,12 +115,13 @@ class BillAcceptor:
         poll_interval: float = 0.2,
         stack_timeout: float = 10.0,
         on_event: Callable[[CashEvent], None] | None = None,
+        reports_cassette: bool = True,
     ) -> BillAcceptor:
         """Open, check it is a bill validator, read its note table, set escrow mode, sync
         the event counter, and leave it inhibited."""
         bus = open_bus(url, timeout=timeout, echo=echo, retries=retries, checksum=checksum)
         acc = cls(bus, poll_interval=poll_interval, stack_timeout=stack_timeout,
-                  on_event=on_event)
+                  on_event=on_event, reports_cassette=reports_cassette)
         try:
             acc.initialise()
         except BaseException:
@@ -295,6 +300,14 @@ class BillAcceptor:
         self._assert_worker()
         self.poll()
         return self._jammed
+
+    # ---- the cassette (a collection) ---------------------------------------------------
+    def cassette_events(self) -> list[str]:
+        """Poll; the cassette events since the last poll, oldest first: "removed" (ccTalk
+        status 11, stacker removed) and "inserted" (12). For kiosk.cashbox.CassetteWatch;
+        only meaningful when `reports_cassette` (the validator sends them)."""
+        names = {"stacker_removed": "removed", "stacker_inserted": "inserted"}
+        return [names[ev.reason] for ev in self.poll() if ev.reason in names]
 
     # ---- events -----------------------------------------------------------------------
     def poll(self) -> list[CashEvent]:

@@ -17,7 +17,7 @@ def test_the_example_configuration_parses() -> None:
     assert c.kiosk_id == "HZ-0001" and c.terminal == 1 and c.printer_model == "80"
     assert c.limits.max_fen == 200000 and c.journal_path.name == "journal.db"
     assert c.sam_replenish_below_fen == 1_000_000 and c.sam_check_interval_s == 600
-    assert c.cash_checksum == "simple" and c.cash_echo is False
+    assert c.cash_checksum == "simple" and c.cash_echo is False and c.cash_reports_cassette is True
 
 
 @pytest.mark.parametrize("edit, field", [
@@ -28,6 +28,7 @@ def test_the_example_configuration_parses() -> None:
     (lambda d: d["devices"].pop("cash_url"), "devices.cash_url"),
     (lambda d: d["devices"].__setitem__("cash_checksum", "crc8"), "devices.cash_checksum"),
     (lambda d: d["devices"].__setitem__("cash_echo", "yes"), "devices.cash_echo"),
+    (lambda d: d["devices"].__setitem__("cash_reports_cassette", 1), "devices.cash_reports_cassette"),
     (lambda d: d["server"].pop("kiosk_key_file"), "server"),
     (lambda d: d["limits"].__setitem__("max_fen", 50), "limits"),
     (lambda d: d["server"].__setitem__("sam_replenish_below_fen", 0), "server.sam_replenish_below_fen"),

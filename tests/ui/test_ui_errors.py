@@ -83,6 +83,31 @@ def test_card_refuses_the_write_prints_a_voucher(kiosk) -> None:  # type: ignore
     assert rig.journal.raw("SELECT state, review_fen FROM purchases") == [(S.MANUAL_REVIEW.value, 5000)]
 
 
+def test_card_refuses_and_the_voucher_does_not_print(kiosk) -> None:  # type: ignore[no-untyped-def]
+    """The voucher fails too (the roll ends after begin): the screen must not say a voucher
+    was printed; it gives the transaction number and calls staff first."""
+    win, rig = kiosk.win, kiosk.rig
+    win.set_lang("en")
+    buy_until_screen(kiosk, "ic", "amount", 0)
+    rig.cards.cards["ic"].set(refuse_writes=True)
+    press(win, "pay_cash")
+    wait_screen(win, "cash")
+    wait_until(lambda: win.session._cash_polling)
+    rig.printer_sim.set_paper("out")
+    rig.cash_sim.insert_note(5000)
+    wait_screen(win, "error", timeout=15)
+    txn = win.session.txn
+    e = error_parts(win)
+    assert "K008" in e["code"] and "50.00" in e["money"]
+    assert "voucher was printed" not in e["money"] and "no voucher could be printed" in e["money"]
+    assert f"transaction number {txn}" in e["money"]
+    from PySide6.QtWidgets import QPushButton
+
+    assert win.current.findChild(QPushButton, "error_action").text() == "Call staff"
+    assert not any("现金凭证" in line for line in rig.printer_sim.lines())
+    assert rig.journal.raw("SELECT state, review_fen FROM purchases") == [(S.MANUAL_REVIEW.value, 5000)]
+
+
 def test_paper_out_offers_no_receipt_and_the_purchase_goes_on(kiosk) -> None:  # type: ignore[no-untyped-def]
     win, rig = kiosk.win, kiosk.rig
     win.set_lang("en")
@@ -115,11 +140,14 @@ def test_jammed_note_then_buy_with_the_money_counted(kiosk) -> None:  # type: ig
     wait_screen(win, "error", timeout=15)
     e = error_parts(win)
     assert "N005" in e["code"] and "50.00" in e["money"]
+    # which note, not counted, under which number: what the resident tells staff
+    assert "20.00 yuan" in e["what"] and f"transaction number {win.session.txn}" in e["what"]
     press(win, "error_action")  # buy with the 50 yuan counted
     wait_screen(win, "done", timeout=15)
     assert rig.cards.cards["ic"].dump()["amount"] == 4998
     assert rig.journal.raw("SELECT denom_fen, state FROM cash_notes ORDER BY id") == [
         (5000, "stacked"), (2000, "jammed")]
+    assert any("卡钞：一张20.00元纸币卡在机内" in line for line in rig.printer_sim.lines())
 
 
 def test_offline_cap(kiosk) -> None:  # type: ignore[no-untyped-def]
@@ -194,3 +222,33 @@ def test_refused_note_is_given_back_and_said_on_the_cash_screen(kiosk) -> None: 
     assert win.session.paid_fen == 0 and rig.cash_sim.stacked_notes() == {}
     rig.cash_sim.insert_note(5000)
     wait_screen(win, "done", timeout=15)
+
+
+def test_printer_cover_open_or_offline_at_begin_are_not_no_paper(kiosk) -> None:  # type: ignore[no-untyped-def]
+    """begin names the printer's state: cover open and offline have their own words (and the
+    same choice: go on without a paper receipt, or cancel)."""
+    from PySide6.QtWidgets import QPushButton
+
+    win, rig = kiosk.win, kiosk.rig
+    win.set_lang("en")
+    for fault, title, code in (("cover", "cover is open", "R004"), ("offline", "not answering", "R005"),
+                               ("paper", "has no paper", "R002")):
+        {"cover": lambda: rig.printer_sim.set_cover_open(True), "offline": lambda: rig.printer_sim.set_offline(True),
+         "paper": lambda: rig.printer_sim.set_paper("out")}[fault]()
+        buy_until_screen(kiosk, "ic", "amount", 0)
+        press(win, "pay_cash")
+        wait_screen(win, "error")
+        e = error_parts(win)
+        assert title in e["title"] and code in e["code"], (fault, e)
+        assert ("no paper" in e["title"]) is (fault == "paper")
+        assert e["money"] == "No money was taken."
+        assert win.current.findChild(QPushButton, "error_action").text() == "Continue without receipt"
+        rig.printer_sim.set_cover_open(False)
+        rig.printer_sim.set_offline(False)
+        rig.printer_sim.set_paper("ok")
+        rig.cards.pull()
+        wait_until(lambda: not kiosk.ks.card_present)
+        win.home()
+        wait_screen(win, "attract")
+        win.set_lang("en")
+    assert rig.journal.raw("SELECT count(*) FROM purchases") == [(0,)]  # nothing begun

@@ -151,17 +151,57 @@ def test_cash_box_collection_and_settlement(kiosk) -> None:  # type: ignore[no-u
     wait_until(lambda: tech.settled is not None, what="settlement")
     assert tech.settled["expected_cash_fen"] == 5000 and tech.settled["balanced"]
     rig.printer_sim.clear()
+    win.set_lang("en")
     press(win, "tech_collect")  # the first touch only asks to confirm
     QTest.qWait(300)
     assert tech.box["total_fen"] == 5000
     press(win, "tech_collect")
+    # the acceptor reports its cassette: nothing is recorded until it went out and came back
+    wait_until(lambda: "Take the cassette out" in text(win, "tech_message"), what="asked to take it out")
+    QTest.qWait(700)
+    assert rows(rig, "cash.collection") == [] and tech.box["total_fen"] == 5000
+    rig.cash_sim.replace_cassette()  # put back before it was out: not this collection's
+    QTest.qWait(700)
+    assert rows(rig, "cash.collection") == []
+    rig.cash_sim.remove_cassette()
+    wait_until(lambda: "The cassette is out" in text(win, "tech_message"), what="seen out")
+    assert rows(rig, "cash.collection") == []
+    kiosk.io_on_gui.clear()  # (the test's own journal reads above)
+    rig.cash_sim.replace_cassette()
     wait_until(lambda: tech.box["total_fen"] == 0, what="box empty after the collection")
     wait_until(lambda: any("钞箱清点单" in line for line in rig.printer_sim.lines()), what="slip printed")
     assert kiosk.io_on_gui == []  # (the test's own journal reads come after this line)
     [c] = rows(rig, "cash.collection")
     assert c["total_fen"] == 5000 and c["collector_id"] == "DEMO" and c["notes"] == {"5000": 1}
     assert c["acceptor_counter"] == c["expected_counter"] and c["differences"] == []
+    assert c["confirmed_by"] == "acceptor"
+    # the slip again, from the journal row
+    rig.printer_sim.clear()
+    press(win, "tech_reprint_slip")
+    wait_until(lambda: "Collection slip reprinted." in text(win, "tech_message"), what="slip reprinted")
+    lines = rig.printer_sim.lines()
+    assert "重打 / DUPLICATE 第1次" in lines and "合计 Total 50.00元" in lines
+    assert rows(rig, "cash.collection_reprint") == [{"seq": c_seq(rig), "count": 1}]
     assert tech.box["since_seq"] == rig.journal.raw("SELECT max(seq) FROM journal WHERE kind = 'cash.collection'")[0][0]
+
+
+def test_collection_confirmed_by_the_technician_when_the_acceptor_cannot_tell(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    cash_purchase(kiosk)
+    kiosk.ks.acceptor.reports_cassette = False  # a validator that sends no stacker events
+    open_service(win)
+    tech = win.screens["technician"]
+    press(win, "tech_tab_cash")
+    wait_until(lambda: tech.box is not None and tech.box["total_fen"] == 5000, what="box counts")
+    press(win, "tech_collect")
+    press(win, "tech_collect")  # the confirming touch is the confirmation
+    wait_until(lambda: tech.box["total_fen"] == 0, what="box empty after the collection")
+    [c] = rows(rig, "cash.collection")
+    assert c["confirmed_by"] == "technician" and c["total_fen"] == 5000
+
+
+def c_seq(rig) -> int:  # type: ignore[no-untyped-def]
+    return int(rig.journal.raw("SELECT max(seq) FROM journal WHERE kind = 'cash.collection'")[0][0])
 
 
 def test_out_of_service_and_back(kiosk) -> None:  # type: ignore[no-untyped-def]

@@ -36,7 +36,7 @@ def finding_text(f: Finding) -> str:
         "PRN-NEAR-END": tr("Paper near end"), "PRN-PAPER-OUT": tr("Printer out of paper"),
         "PRN-COVER-OPEN": tr("Printer cover open"), "PRN-OFFLINE": tr("Printer offline"),
         "PRN-UNKNOWN": tr("Printer status unknown"), "CASH-COUNTER-MISMATCH": tr("Cash counter mismatch"),
-        "CASH-NOTE-IN-ESCROW": tr("Note in escrow"), "CARD-NONE": tr("No card type can be served"),
+        "CASH-NOTE-IN-ESCROW": tr("Note in escrow"), "CASH-NOTE-JAMMED": tr("Note jammed, held for staff"), "CARD-NONE": tr("No card type can be served"),
         "CARD-PROBLEM": tr("Card reader problem"), "JOURNAL": tr("Journal check failed"),
     }.get(f.code, f.code)
     a = f.args
@@ -49,8 +49,11 @@ def finding_text(f: Finding) -> str:
         "PRN-COVER-OPEN": lambda: tr("residents get no paper receipt"),
         "PRN-OFFLINE": lambda: tr("residents get no paper receipt"),
         "CARD-NONE": lambda: tr("residents cannot buy gas: take the kiosk out of service"),
+        "CASH-NOTE-JAMMED": lambda: tr("%1 yuan, purchase %2, at %3: clear the jam, keep the note, settle it"
+                                       " with the resident").replace("%1", yuan(int(a[0])))
+        .replace("%2", a[1]).replace("%3", a[2][:19]),
     }.get(f.code)
-    text = detail() if detail is not None and (a or f.code not in ("SYNC-LAG",)) else f.text
+    text = detail() if detail is not None and (a or f.code not in ("SYNC-LAG", "CASH-NOTE-JAMMED")) else f.text
     mark = {Severity.ALERT: "‼", Severity.WARNING: "!", Severity.NOTE: "·", Severity.OK: "✓"}[f.severity]
     return f"{mark} {title} [{f.code}]: {text}"
 
@@ -145,6 +148,7 @@ class TechnicianScreen(Screen):
             "check_journal": button(name="tech_check_journal", on_click=self.check_journal),
             "collect": button(role="danger", name="tech_collect", on_click=self.collect),
             "settlement": button(name="tech_settlement", on_click=self.settlement),
+            "reprint_slip": button(name="tech_reprint_slip", on_click=self.reprint_slip),
         }
         self.reprints = [button(name=f"tech_reprint_{i}", on_click=lambda i=i: self.reprint(i))
                          for i in range(REPRINT_ROWS)]
@@ -175,6 +179,8 @@ class TechnicianScreen(Screen):
         self.recent: list[RecentPurchase] = []
         self.settled: dict[str, Any] | None = None
         self.confirm_collect = False
+        if getattr(self.win, "tech", None) is not None:
+            self.win.tech.cancel_collection()  # a collection left waiting records nothing
         self.note = ""
         self.tab = "overview"
         self.who = ""
@@ -258,7 +264,23 @@ class TechnicianScreen(Screen):
                              .replace("%1", yuan(rep["total_fen"])).replace("%2", str(sum(rep["notes"].values()))))
                 self.refresh()
 
-        self.win.tech.collect_cash(self.who, ok, self._failed(tr("Cash collection")))
+        def waiting(state: str) -> None:
+            if self.who:
+                self.note = {"removal": tr("Take the cassette out, empty it and put it back in: the collection"
+                                           " is recorded once the acceptor has seen it go out and come back."),
+                             "insertion": tr("The cassette is out: empty it and put it back in.")}[state]
+                self.render()
+
+        self.win.tech.collect_cash(self.who, ok, self._failed(tr("Cash collection")), waiting)
+
+    def reprint_slip(self) -> None:
+        def ok(printed: bool) -> None:
+            if self.who:
+                self.note = (tr("Collection slip reprinted.") if printed
+                             else tr("The collection slip did not print: check the printer."))
+                self.render()
+
+        self.win.tech.reprint_slip(ok, self._failed(tr("Collection slip")))
 
     def settlement(self) -> None:
         day = self.win.ks.svc.ctx.clock.now().date()
@@ -316,10 +338,10 @@ class TechnicianScreen(Screen):
             "refresh": tr("Refresh"), "sync_now": tr("Upload now"), "print_test": tr("Print a test receipt"),
             "selftest": tr("Card self-test"), "check_journal": tr("Check the journal"),
             "collect": tr("Touch again: the cassette is emptied") if self.confirm_collect else tr("Collect cash"),
-            "settlement": tr("Today's settlement"),
+            "settlement": tr("Today's settlement"), "reprint_slip": tr("Reprint the collection slip"),
         }
         shown = {"overview": ("refresh", "sync_now", "print_test", "selftest", "check_journal"),
-                 "cash": ("refresh", "collect", "settlement"), "receipts": ("refresh",), "logs": ("refresh",)}
+                 "cash": ("refresh", "collect", "settlement", "reprint_slip"), "receipts": ("refresh",), "logs": ("refresh",)}
         for k, b in self.actions.items():
             b.setText(texts[k])
             b.setVisible(k in shown[self.tab])

@@ -334,3 +334,44 @@ def test_the_site_configuration_chooses_checksum_and_echo(tmp_path: Path) -> Non
         doc["devices"].update(cash_checksum="simple", cash_echo=False)
         with pytest.raises(AcceptorUnreachable):  # the device ignores simple-checksum frames
             main.open_acceptor(parse_config(doc))
+
+
+def test_cassette_out_and_in_are_seen_for_a_collection(acc: BillAcceptor, sim: CashSimulator) -> None:
+    from kiosk.cashbox import CassetteWatch
+
+    watch = CassetteWatch()
+    assert acc.reports_cassette and acc.cassette_events() == []
+    sim.replace_cassette()  # an insertion before any removal is not the collection's
+    assert watch.feed(acc.cassette_events()) == "removal"
+    sim.remove_cassette()
+    assert watch.feed(acc.cassette_events()) == "insertion"
+    assert watch.feed(acc.cassette_events()) == "insertion"  # nothing new
+    sim.replace_cassette()
+    assert watch.feed(acc.cassette_events()) == "done"
+    # out and in between two polls: both seen, in order
+    w2 = CassetteWatch()
+    sim.remove_cassette()
+    sim.replace_cassette()
+    assert acc.cassette_events() == ["removed", "inserted"]
+    assert w2.feed(["removed", "inserted"]) == "done"
+
+
+def test_a_jam_is_known_to_the_acceptor_until_notes_move_again(acc: BillAcceptor, sim: CashSimulator,
+                                                             open_acceptor: OpenAcceptor) -> None:
+    """CashAcceptor.jammed(): the oracle recovery asks for a note left in escrow."""
+    assert acc.jammed() is None  # a fresh (just reset) acceptor cannot tell yet
+    acc.enable(10000)
+    assert sim.insert_note(1000) == "escrow" and acc.escrow() == 1000
+    assert acc.jammed() is False  # notes move
+    acc.stack()
+    sim.jam("stacker")
+    assert sim.insert_note(2000) == "escrow"
+    assert acc.escrow() == 2000
+    with pytest.raises(NoteJammed):
+        acc.stack()
+    assert acc.jammed() is True
+    # a kiosk restarting (the acceptor did not) reads it from the buffered events
+    assert open_acceptor(sim.url).jammed() is True
+    sim.clear_jam()
+    sim.power_cycle()  # after a reset the acceptor cannot tell
+    assert open_acceptor(sim.url).jammed() is None
