@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger("kiosk.site")
 
 
-def cash_box_report() -> dict[str, Any]:
-    """The cash box from the journal, for `kioskctl cash status` (the journal is held
-    exclusively by a running kiosk: then this says so)."""
+def cash_box_report(acceptor_counter: int | None = None) -> dict[str, Any]:
+    """The cash box from the journal, matched against the acceptor's accept counter, for
+    `kioskctl cash status` (the journal is held exclusively by a running kiosk: then this
+    says so)."""
     from kiosk.cashbox import CashBox
     from kiosk.clock import SystemClock
     from kiosk.errors import JournalGuardError
@@ -35,7 +36,7 @@ def cash_box_report() -> dict[str, Any]:
     except JournalGuardError as exc:
         return {"error": str(exc)}
     try:
-        return CashBox(journal, SystemClock()).status(None).to_json()
+        return CashBox(journal, SystemClock()).status(acceptor_counter).to_json()
     finally:
         journal.close()
 

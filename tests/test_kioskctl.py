@@ -113,21 +113,47 @@ def test_journal_verify_not_a_database(tmp_path: Path) -> None:
     assert r.returncode == 2 and "not a readable SQLite database" in r.stderr
 
 
-def test_cash_status_reports_the_acceptor_and_the_box(tmp_path: Path) -> None:
+def _cash_status(db: Path, sim: object) -> subprocess.CompletedProcess[str]:
     import os
 
+    env = {**os.environ, "KIOSK_JOURNAL": str(db), "KIOSK_ID": "K0001"}
+    return subprocess.run([KIOSKCTL, "cash", "status", "--url", sim.url],  # type: ignore[attr-defined]
+                          capture_output=True, text=True, timeout=60, env=env, check=False)
+
+
+def test_cash_status_reports_the_acceptor_and_the_box(tmp_path: Path) -> None:
     from devices.sim.cash_sim import CashSimulator
 
-    db = _journal_with_purchase(tmp_path / "k")  # one 50 yuan note stacked
+    db = _journal_with_purchase(tmp_path / "k")  # one 50 yuan note stacked, counter 0 -> 1
     sim = CashSimulator()
+    sim.accept_counter = 1  # the acceptor stacked that note: it agrees with the journal
     sim.start()
     try:
-        env = {**os.environ, "KIOSK_JOURNAL": str(db), "KIOSK_ID": "K0001"}
-        r = subprocess.run([KIOSKCTL, "cash", "status", "--url", sim.url], capture_output=True,
-                           text=True, timeout=60, env=env, check=False)
+        r = _cash_status(db, sim)
     finally:
         sim.stop()
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out["reachable"] is True
+    assert out["reachable"] is True and out["stacked_counter"] == 1
     assert out["cash_box"]["total_fen"] == 5000 and out["cash_box"]["notes"] == {"5000": 1}
+    assert out["cash_box"]["acceptor_counter"] == out["cash_box"]["expected_counter"] == 1
+    assert out["counter_matches"] is True and out["cash_box"]["differences"] == []
+
+
+def test_cash_status_exits_non_zero_when_the_box_and_the_acceptor_differ(tmp_path: Path) -> None:
+    from devices.sim.cash_sim import CashSimulator
+
+    db = _journal_with_purchase(tmp_path / "k")  # the journal expects counter 1
+    sim = CashSimulator()  # an acceptor that counted nothing
+    sim.start()
+    try:
+        r = _cash_status(db, sim)
+    finally:
+        sim.stop()
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)
+    assert out["counter_matches"] is False
+    d = out["counter_mismatch"]
+    assert (d["acceptor_counter"], d["expected_counter"], d["notes"]) == (0, 1, -1)
+    assert d in out["cash_box"]["differences"]
+    assert "cash box and acceptor differ" in r.stderr and "Traceback" not in r.stderr

@@ -43,12 +43,34 @@ def test_status_reports_the_acceptor(sim: CashSimulator,
 
 def test_status_includes_the_cash_box_hook(sim: CashSimulator,
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    cli.set_cash_box_reporter(lambda: {"notes": {"10000": 3}})
+    seen: list[int | None] = []
+
+    def box(counter: int | None) -> dict[str, object]:
+        seen.append(counter)
+        return {"notes": {"10000": 3}, "differences": []}
+
+    cli.set_cash_box_reporter(box)
     try:
         assert run(["cash", "status", "--url", sim.url]) == 0
     finally:
         cli.set_cash_box_reporter(None)
-    assert json.loads(capsys.readouterr().out)["cash_box"] == {"notes": {"10000": 3}}
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["cash_box"] == {"notes": {"10000": 3}, "differences": []}
+    assert seen == [0] and rep["counter_matches"] is True  # the acceptor's counter was given
+
+
+def test_status_reads_url_checksum_and_echo_from_the_configuration(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    example = (ROOT / "packaging" / "kiosk.example.toml").read_text()
+    with CashSimulator(checksum="crc16", echo=True) as sim:
+        cfg = tmp_path / "kiosk.toml"
+        cfg.write_text(example.replace('cash_url = "/dev/ttyUSB0"', f'cash_url = "{sim.url}"')
+                       .replace('cash_checksum = "simple"', 'cash_checksum = "crc16"')
+                       .replace("cash_echo = false", "cash_echo = true"))
+        assert run(["cash", "status", "--config", str(cfg), "--timeout", "0.1"]) == 0
+        assert json.loads(capsys.readouterr().out)["url"] == sim.url
+    assert run(["cash", "status", "--config", str(tmp_path / "none.toml")]) == 2
+    assert "no configuration file" in capsys.readouterr().err
 
 
 def test_status_unreachable_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:

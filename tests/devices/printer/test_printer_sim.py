@@ -204,6 +204,29 @@ def test_kioskctl_printer_test(sim: PrinterSim) -> None:
     assert rc == 0 and report["status"]["paper_out"] is True  # type: ignore[index]
 
 
+def test_kioskctl_printer_test_takes_url_and_model_from_the_configuration(
+        sim: PrinterSim, tmp_path: Path) -> None:
+    example = (Path(__file__).parents[3] / "packaging" / "kiosk.example.toml").read_text()
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(example.replace('printer_url = "usb://0416:5011"', f'printer_url = "{sim.url}"')
+                   .replace('printer_model = "80"', 'printer_model = "58"'))
+    rc, report, err = _kioskctl(["printer", "test", "--config", str(cfg)])
+    assert rc == 0 and err == "" and (report["url"], report["model"]) == (sim.url, "58")
+    [page] = sim.cut_pages()
+    assert page.rasters and not page.qr_payloads  # the 58 mm profile: a raster QR
+    assert all(len(line.encode("gb18030")) <= 32 for line in page.lines)
+    # the command line wins over the configuration
+    rc, report, _ = _kioskctl(["printer", "status", "--config", str(cfg), "--model", "80"])
+    assert rc == 0 and report["model"] == "80"
+    parser = argparse.ArgumentParser(prog="kioskctl")
+    cli.add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["printer", "test", "--config", str(tmp_path / "none.toml")])
+    err_io = io.StringIO()
+    with redirect_stderr(err_io):
+        assert args.func(args) == 2
+    assert "no configuration file" in err_io.getvalue()
+
+
 def test_kioskctl_connection_refused_is_one_clear_line(sim: PrinterSim) -> None:
     url = sim.url
     sim.stop()
