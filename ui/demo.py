@@ -343,6 +343,8 @@ class ControlWindow(QWidget):
             if i % 3 == 2:
                 r += 1
         r += 1
+        add("cassette out (collection)", rig.cash_sim.remove_cassette, 0)
+        add("cassette back in", rig.cash_sim.replace_cassette, 1)
         add("insert a false note", lambda: threading.Thread(
             target=rig.cash_sim.insert_counterfeit, args=(5000,), daemon=True).start(), 2)
         r += 1
