@@ -247,7 +247,6 @@ class CpuSession:
     def check_credit(self, credit: CardCredit) -> tuple[CreditOutcome, CreditProof | None]:
         serial, _info = self._serial_and_info()
         self._check_serial(serial, credit)
-        balance = self._balance()
         atc = self._initialize(0, NO_TERMINAL).atc
         if atc == credit.counter_before:  # a load moves the ATC in the same atomic step
             return CreditOutcome.NOT_APPLIED, None
@@ -268,12 +267,11 @@ class CpuSession:
             raise CardOracleUnavailable(
                 f"ATC moved to {atc}; the load at ATC {credit.counter_before} does not verify as "
                 f"{credit.txn_id} (TAC for another terminal, time or amount)", atc=atc, reason="tac_mismatch")
-        next_atc = (credit.counter_before + 1) & 0xFFFF
-        return CreditOutcome.APPLIED, CreditProof(
-            counter_after=next_atc,
+        return CreditOutcome.APPLIED, CreditProof(  # the verified TAC vouches for the new balance
+            counter_after=(credit.counter_before + 1) & 0xFFFF,
             tac=tac.hex().upper(),
             mac2=mac2.hex().upper(),
-            balance_after_fen=balance if atc == next_atc else None,
+            balance_after_fen=credit.balance_before_fen + credit.amount_fen,
             tac_verified=True,
         )
 
