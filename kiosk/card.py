@@ -99,12 +99,16 @@ class CardCredit:
 
 @dataclass(frozen=True)
 class CreditProof:
-    """What the card says after a credit: the new counter and, for CPU cards, the TAC."""
+    """What the card says after a credit: the new counter and, for CPU cards, the TAC.
+    `tac_verified`: True when the SAM or the server verified the TAC for this load, False
+    when it did not verify (the load is on the card; the journal row carries the finding and
+    the server raises an alert), None when nobody could check it."""
 
     counter_after: int
     tac: str | None = None
     mac2: str | None = None
     balance_after_fen: int | None = None
+    tac_verified: bool | None = None
 
 
 class CreditOutcome(enum.Enum):

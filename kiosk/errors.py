@@ -220,3 +220,18 @@ class CardOracleUnavailable(CardError):
     """The card can no longer say whether this credit was applied (it moved on)."""
 
     code = "K014"
+
+
+class TacUnverifiable(CardOracleUnavailable):
+    """The card shows a load at this transaction's ATC, and nobody can verify its TAC now
+    (no SAM answers and the server is out of reach): whether it is this transaction's load
+    stays unknown (the money is held, MANUAL_REVIEW); the resident is told to come back."""
+
+    code = "K015"
+
+
+class CardTypeNotServed(CardError):
+    """This kiosk cannot serve this type of card now (no SAM for IC cards; offline with no
+    SAM for CPU cards), decided before any money (kiosk.serving); `reason` in data."""
+
+    code = "K016"

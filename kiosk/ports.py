@@ -39,6 +39,31 @@ class CardSession(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class TacClaim:
+    """What a CPU card's TAC vouches for (shared/specs/gas-cards.md section 3): the load of
+    `amount_fen` by `terminal` at `date` `time` that left `new_balance_fen` on the purse,
+    made at online ATC `online_atc` (the value before the load). Hex / BCD text fields."""
+
+    serial: str  # 16 hex digits
+    new_balance_fen: int
+    online_atc: int
+    amount_fen: int
+    terminal: str  # 12 hex digits
+    date: str  # YYYYMMDD
+    time: str  # hhmmss
+    tac: str  # 8 hex digits
+
+
+class TacVerifier(Protocol):
+    """The server's TAC check (it holds the master keys), for a kiosk with no SAM."""
+
+    def __call__(self, claim: TacClaim) -> bool:
+        """True: the TAC is the card's for exactly this load; False: it is not. Raises when
+        the server cannot be asked (then nobody knows, and the caller must not guess)."""
+        ...
+
+
 class PaymentMethod(enum.Enum):
     CASH = "cash"
     QR = "qr"

@@ -313,6 +313,9 @@ def diagnose(sync: SyncStatus | None, printer: Mapping[str, Any] | None,
             out.append(Finding(Severity.ALERT, "CARD-NONE", "no card type can be served"))
         for p in cards.get("problems", []):
             out.append(Finding(Severity.WARNING, "CARD-PROBLEM", str(p)))
+        for t in cards.get("tac_failed", []):  # unverified_tacs(), from the journal
+            out.append(Finding(Severity.ALERT, "CARD-TAC",
+                               f"CPU load {t}: the card's TAC does not verify (the server alerts too)", (str(t),)))
     if journal_ok is False:
         out.append(Finding(Severity.ALERT, "JOURNAL", "the journal failed its check: take the kiosk out of service"))
     out.sort(key=lambda f: -f.severity)
@@ -344,6 +347,15 @@ def recent_purchases(s: Session, limit: int = 10) -> list[RecentPurchase]:
     rows = s.scalars(select(Purchase).order_by(Purchase.created_seq.desc()).limit(limit))
     return [RecentPurchase(p.txn_id, p.created_at, p.state, p.method, p.cost_fen, p.paid_fen,
                            mask_serial(p.card_serial), p.receipt_prints) for p in rows]
+
+
+def unverified_tacs(s: Session, limit: int = 20) -> list[str]:
+    """CPU loads whose card TAC did not verify (journalled in the proof as tac_verified false):
+    'txn-prefix card ...1234', newest first, for the CARD-TAC finding (the report of the card
+    self-test carries them as `tac_failed`)."""
+    rows = s.scalars(select(Purchase).where(Purchase.proof.like('%"tac_verified": false%'))
+                     .order_by(Purchase.created_seq.desc()).limit(limit))
+    return [f"{p.txn_id[:8]} card {mask_serial(p.card_serial)}" for p in rows]
 
 
 # --- recent log lines -----------------------------------------------------------------------

@@ -1,12 +1,15 @@
-"""The server's online MAC2 service as the card layer's `online_mac2` callable
-(devices.card.cpu_profile.OnlineMac2), wired by the composition root."""
+"""The server's online MAC2 service and TAC check as the card layer's `online_mac2` /
+`online_tac` callables (devices.card.cpu_profile.OnlineMac2, kiosk.ports.TacVerifier), wired
+by the composition root."""
 from __future__ import annotations
 
 from devices.card.cpu_profile import Mac2Refused, OnlineMac2, OnlineMac2Request
 from devices.card.sam import SamPort
+from kiosk.ports import TacClaim, TacVerifier
 
 from .client import HttpServer, ServerRefused
 from .protocol import Mac2Request, QuotaRequest
+from .protocol_tac import TacCheckRequest, TacCheckResponse
 
 
 def server_mac2(server: HttpServer) -> OnlineMac2:
@@ -23,6 +26,20 @@ def server_mac2(server: HttpServer) -> OnlineMac2:
         return bytes.fromhex(resp.mac2)
 
     return mac2
+
+
+def server_tac(server: HttpServer) -> TacVerifier:
+    """The server's TAC check (kiosk.ports.TacVerifier): True / False when it answered;
+    ServerUnreachable / ServerRefused when it did not (then nobody knows)."""
+
+    def verify(claim: TacClaim) -> bool:
+        resp = server.post_model("/v1/card/verify-tac", TacCheckRequest(
+            card_serial=claim.serial, new_balance_fen=claim.new_balance_fen, online_atc=claim.online_atc,
+            amount_fen=claim.amount_fen, terminal=claim.terminal, date=claim.date, time=claim.time,
+            tac=claim.tac), TacCheckResponse)
+        return resp.verified
+
+    return verify
 
 
 def replenish_sam(server: HttpServer, sam: SamPort, journal_last_seq: int | None,

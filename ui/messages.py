@@ -76,6 +76,17 @@ def describe(exc: BaseException, paid_fen: int = 0, stage: str = "") -> ErrorVie
                          tr("The gas company has blocked this card (for example reported lost)."),
                          money, tr("Please take your card to the service counter."),
                          "take_card", tr("Take the card and finish"), code, "call_staff", tr("Call staff"))
+    if isinstance(exc, E.TacUnverifiable):
+        return ErrorView(tr("Your last purchase is not confirmed yet"),
+                         tr("The card shows a load that this kiosk cannot check right now."),
+                         tr("The money of that purchase is recorded and held for staff; nothing is lost."),
+                         tr("Please try again later, or take the card to the service counter."),
+                         "take_card", tr("Take the card and finish"), code, "call_staff", tr("Call staff"))
+    if isinstance(exc, E.CardTypeNotServed):
+        return ErrorView(tr("This kiosk cannot serve this card right now"),
+                         tr("A part this kiosk needs for this kind of card is not working."),
+                         money, tr("Please use another kiosk or the service counter."),
+                         "take_card", tr("Take the card and finish"), code, "call_staff", tr("Call staff"))
     if isinstance(exc, E.MeterNotLoaded):
         return ErrorView(tr("Your meter has not loaded the last purchase"),
                          tr("The gas bought last time is still on the card, not in the meter."),

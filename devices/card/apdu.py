@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from kiosk.errors import CardError
+
 logger = logging.getLogger(__name__)
 
 SW_OK = 0x9000
@@ -19,12 +21,14 @@ class Transport(Protocol):
     def transmit(self, apdu: bytes) -> tuple[bytes, int]: ...
 
 
-class StatusError(Exception):
-    """The card answered a status word other than the one expected (devices-internal; the
-    profiles turn it into kiosk errors)."""
+class StatusError(CardError):
+    """The card (or the SAM) answered a status word other than the one expected. The profiles
+    turn the ones they expect into specific kiosk errors; any other is still a CardError, so
+    the purchase flow and recovery treat it as a card problem (outcome unknown), never as a
+    crash."""
 
     def __init__(self, what: str, sw: int) -> None:
-        super().__init__(f"{what}: status {sw:04X}")
+        super().__init__(f"{what}: status {sw:04X}", sw=sw)
         self.sw = sw
 
 

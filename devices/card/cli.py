@@ -137,6 +137,8 @@ def cmd_selftest(args: argparse.Namespace) -> int:
         if report.sam_ok:
             print(f"SAM {report.sam_id}: offline quota {report.sam_quota_fen} fen, counter {report.sam_counter}")
         print("serves today: " + (", ".join(report.serves) or "nothing"))
+        if report.serves_offline != report.serves:
+            print("while the server does not answer: " + (", ".join(report.serves_offline) or "nothing"))
         for p in report.problems:
             print(f"problem: {p}")
     return EXIT_OK if report.serves else EXIT_FAIL

@@ -2,7 +2,11 @@
 
 Load: INITIALIZE FOR LOAD -> the SAM checks MAC1 and answers MAC2 (offline, within its
 quota) -> CREDIT FOR LOAD -> the SAM verifies the TAC. The oracle is the online ATC plus
-GET TRANSACTION PROVE."""
+GET TRANSACTION PROVE, and the load found there counts as this transaction's only when its
+TAC verifies for this transaction's terminal, date, time, amount and new balance: by the
+SAM, or, with no SAM, by the server (`online_tac`). A balance that grew by the amount is no
+proof (another kiosk may have loaded the same amount at the same ATC); with nobody to verify
+the TAC the outcome stays unknown (TacUnverifiable)."""
 from __future__ import annotations
 
 import logging
@@ -26,13 +30,16 @@ from kiosk.errors import (
     CardWriteFailed,
     SamQuotaExceeded,
     SamUnavailable,
+    TacUnverifiable,
     UnknownCard,
     WrongCard,
 )
+from kiosk.ports import TacClaim, TacVerifier
+from kiosk.serving import PROBLEM_NO_SAM
 
 from .apdu import StatusError, Transport, build, check, send
 from .outcome import WriteGuard, write_contract
-from .sam import SW_MAC_INVALID, SW_QUOTA, SamPort
+from .sam import SW_MAC_INVALID, SW_QUOTA, SamPort, sam_answers
 
 logger = logging.getLogger(__name__)
 
@@ -96,17 +103,44 @@ class Mac2Refused(Exception):
 OnlineMac2 = Callable[[OnlineMac2Request], bytes]
 
 
+@dataclass(frozen=True)
+class LoadFacts:
+    """What a TAC covers: the load's new balance, ATC before, amount, terminal, date, time."""
+
+    serial: bytes
+    new_balance: int
+    atc: int
+    amount: int
+    terminal: bytes
+    date4: bytes
+    time3: bytes
+
+    @classmethod
+    def of(cls, serial: bytes, credit: CardCredit) -> LoadFacts:
+        date4, time3 = date_time(credit.when)
+        return cls(serial, credit.balance_before_fen + credit.amount_fen, credit.counter_before,
+                   credit.amount_fen, terminal_bytes(credit.terminal), date4, time3)
+
+    def claim(self, tac: bytes) -> TacClaim:
+        return TacClaim(serial=self.serial.hex().upper(), new_balance_fen=self.new_balance,
+                        online_atc=self.atc, amount_fen=self.amount, terminal=self.terminal.hex().upper(),
+                        date=self.date4.hex(), time=self.time3.hex(), tac=tac.hex().upper())
+
+
 class CpuSession:
     """kiosk.ports.CardSession for one inserted GasCard-CPU v1 card (worker thread only).
     With `online_mac2` set, MAC2 comes from the server while it answers (no SAM quota used)
-    and from the SAM when it does not."""
+    and from the SAM when it does not. With `online_tac` set, the server verifies TACs the
+    SAM cannot (no SAM, or it does not answer)."""
 
     profile = PROFILE_NAME
 
-    def __init__(self, t: Transport, sam: SamPort | None, online_mac2: OnlineMac2 | None = None) -> None:
+    def __init__(self, t: Transport, sam: SamPort | None, online_mac2: OnlineMac2 | None = None,
+                 online_tac: TacVerifier | None = None) -> None:
         self.t = t
         self.sam = sam
         self.online_mac2 = online_mac2
+        self.online_tac = online_tac
 
     def _mac2_online(self, credit: CardCredit, serial: bytes, init: InitResult, terminal: bytes,
                      date4: bytes, time3: bytes) -> bytes | None:
@@ -190,6 +224,7 @@ class CpuSession:
             meter=self._meter_zone(zone),
             balance_fen=balance,
             atc=atc,
+            problems=() if sam_answers(self.sam) else (PROBLEM_NO_SAM,),
         )
 
     @staticmethod
@@ -212,9 +247,8 @@ class CpuSession:
     def check_credit(self, credit: CardCredit) -> tuple[CreditOutcome, CreditProof | None]:
         serial, _info = self._serial_and_info()
         self._check_serial(serial, credit)
-        balance = self._balance()
         atc = self._initialize(0, NO_TERMINAL).atc
-        if atc == credit.counter_before:
+        if atc == credit.counter_before:  # a load moves the ATC in the same atomic step
             return CreditOutcome.NOT_APPLIED, None
         data, sw = send(self.t, build(0x80, 0x5A, 0x00, 0x02, credit.counter_before.to_bytes(2, "big"), 0x08))
         if sw == 0x9406 or (sw == 0x9000 and len(data) != 8):
@@ -224,21 +258,38 @@ class CpuSession:
         if sw != 0x9000:
             raise CardDamaged(f"get transaction prove: status {sw:04X}", reason="prove")
         mac2, tac = data[:4], data[4:8]
-        next_atc = (credit.counter_before + 1) & 0xFFFF
-        grew = atc == next_atc and balance == credit.balance_before_fen + credit.amount_fen
-        if self.sam is not None and not self._tac_ok(serial, credit, tac) and not grew:
-            # the ATC moved but neither the TAC nor the balance says it was this credit
+        verdict = self._tac_verdict(LoadFacts.of(serial, credit), tac)
+        if verdict is None:
+            raise TacUnverifiable(
+                f"ATC moved to {atc}: no SAM and no server to verify whether the load at ATC "
+                f"{credit.counter_before} is {credit.txn_id}", atc=atc, reason="tac_unverifiable")
+        if not verdict:  # another load took this ATC (or the card's TAC key is wrong): unknown
             raise CardOracleUnavailable(
-                f"ATC moved to {atc}; the load at ATC {credit.counter_before} does not verify as {credit.txn_id}",
-                atc=atc,
-            )
-        after = balance if atc == next_atc else None
-        return CreditOutcome.APPLIED, CreditProof(
+                f"ATC moved to {atc}; the load at ATC {credit.counter_before} does not verify as "
+                f"{credit.txn_id} (TAC for another terminal, time or amount)", atc=atc, reason="tac_mismatch")
+        return CreditOutcome.APPLIED, CreditProof(  # the verified TAC vouches for the new balance
             counter_after=(credit.counter_before + 1) & 0xFFFF,
             tac=tac.hex().upper(),
             mac2=mac2.hex().upper(),
-            balance_after_fen=after,
+            balance_after_fen=credit.balance_before_fen + credit.amount_fen,
+            tac_verified=True,
         )
+
+    def _tac_verdict(self, facts: LoadFacts, tac: bytes) -> bool | None:
+        """Does `tac` verify for exactly this load? The SAM decides when it answers, else the
+        server (online_tac); None when neither can be asked."""
+        if self.sam is not None:
+            try:
+                return self.sam.verify_tac(facts.serial, facts.new_balance, facts.atc, facts.amount,
+                                           facts.terminal, facts.date4, facts.time3, tac)
+            except (SamUnavailable, StatusError) as exc:
+                logger.warning("the SAM cannot verify a TAC: %s", exc)
+        if self.online_tac is not None:
+            try:
+                return bool(self.online_tac(facts.claim(tac)))
+            except Exception as exc:  # noqa: BLE001 - out of reach: nobody can verify now
+                logger.info("the server cannot verify a TAC now: %s", exc)
+        return None
 
     def write_credit(self, credit: CardCredit) -> CreditProof:
         with write_contract(credit.txn_id) as guard:
@@ -306,24 +357,21 @@ class CpuSession:
             raise CardOutcomeUnknown(
                 f"after the load the card shows ATC {atc_after} balance {new_balance}", reason="readback"
             )
-        proof = CreditProof(
-            counter_after=atc_after, tac=tac.hex().upper(), mac2=mac2.hex().upper(),
-            balance_after_fen=new_balance,
-        )
-        if self.sam is not None and not self.sam.verify_tac(
-                serial, expected_balance, init.atc, credit.amount_fen, terminal, date4, time3, tac):
-            # the load is on the card (ATC and balance moved): record it; settlement checks TACs
-            logger.error("credit %s: the card's TAC %s does not verify", credit.txn_id, proof.tac)
+        # the load is on the card (ATC and balance moved in this exclusive session): record it,
+        # with the TAC's verdict; a TAC that does not verify is a finding for staff and server
+        facts = LoadFacts(serial, expected_balance, init.atc, credit.amount_fen, terminal, date4, time3)
+        verdict = self._tac_verdict(facts, tac)
+        if verdict is False:
+            logger.error("credit %s: the card's TAC for ATC %d does not verify (recorded for review)",
+                         credit.txn_id, init.atc)
+        elif verdict is None:
+            logger.warning("credit %s: nobody could verify the card's TAC now (the server checks it)",
+                           credit.txn_id)
         logger.info("credit %s: loaded %d fen, ATC %d -> %d", credit.txn_id, credit.amount_fen,
                     init.atc, atc_after)
-        return proof
-
-    def _tac_ok(self, serial: bytes, credit: CardCredit, tac: bytes) -> bool:
-        assert self.sam is not None
-        date4, time3 = date_time(credit.when)
-        return self.sam.verify_tac(
-            serial, credit.balance_before_fen + credit.amount_fen, credit.counter_before,
-            credit.amount_fen, terminal_bytes(credit.terminal), date4, time3, tac,
+        return CreditProof(
+            counter_after=atc_after, tac=tac.hex().upper(), mac2=mac2.hex().upper(),
+            balance_after_fen=new_balance, tac_verified=verdict,
         )
 
     @staticmethod
@@ -332,6 +380,11 @@ class CpuSession:
             raise WrongCard("this is not the card of the transaction", serial=serial.hex().upper())
 
     def offline_quota_fen(self) -> int | None:
+        """What the SAM may still authorise offline: 0 with no SAM or one that does not answer."""
         if self.sam is None:
             return 0
-        return self.sam.info().quota_fen
+        try:
+            return self.sam.info().quota_fen
+        except (SamUnavailable, StatusError) as exc:
+            logger.info("no SAM answers, no offline quota: %s", exc)
+            return 0

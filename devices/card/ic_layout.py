@@ -89,7 +89,10 @@ def encode_record(rec: PurchaseRecord) -> bytes:
 
 
 def decode_record(block: bytes) -> PurchaseRecord | None:
-    """None when the slot is not valid (all FF, bad CRC or bad BCD)."""
+    """None when the slot holds no record (all FF or a bad CRC: never written, or torn).
+    LayoutError("record_bcd") when the CRC is right but a date is not BCD: a record the
+    card carries and nobody can read, so the card is damaged (treating the slot as empty
+    would make the older record current and the next purchase overwrite the newer one)."""
     if len(block) != RECORD_LEN or block == b"\xff" * RECORD_LEN or not crc_ok(block):
         return None
     try:
@@ -103,8 +106,8 @@ def decode_record(block: bytes) -> PurchaseRecord | None:
             time=parse_time12(block[22:28]),
             terminal=int.from_bytes(block[28:30], "big"),
         )
-    except ValueError:
-        return None
+    except ValueError as exc:
+        raise LayoutError("record_bcd", f"a purchase record with a valid CRC is not BCD: {exc}") from exc
 
 
 def seq_later(a: int, b: int) -> bool:
@@ -113,7 +116,8 @@ def seq_later(a: int, b: int) -> bool:
 
 
 def current_slot(slots: tuple[bytes, bytes]) -> int:
-    """Index (0 = A, 1 = B) of the current record; LayoutError when there is none."""
+    """Index (0 = A, 1 = B) of the current record; LayoutError when there is none, when the
+    two disagree at one sequence number, or when a slot is valid but unreadable."""
     recs = [decode_record(s) for s in slots]
     a, b = recs
     if a is None and b is None:
@@ -182,7 +186,7 @@ class IcImage:
 
 def decode_image(mem: bytes) -> IcImage:
     """Decode bytes 0x00..0x9F. LayoutError(reason) for: blank, chip_header, layout,
-    header_crc, customer_crc, card_kind, bcd, no_record, record_conflict. A bad meter zone is
+    header_crc, customer_crc, card_kind, bcd, no_record, record_conflict, record_bcd. A bad meter zone is
     reported in `problems` (it blocks a purchase but the card is still shown)."""
     if len(mem) < IMAGE_LEN:
         raise LayoutError("short_read", f"{len(mem)} bytes")

@@ -27,6 +27,7 @@ from kiosk.errors import (
     UnknownCard,
     WrongCard,
 )
+from kiosk.serving import PROBLEM_NO_SAM
 
 from .apdu import StatusError, Transport
 from .ic_layout import (
@@ -41,7 +42,7 @@ from .ic_layout import (
     encode_record,
 )
 from .outcome import WriteGuard, write_contract
-from .sam import SamPort
+from .sam import SamPort, sam_answers
 from .sle4442 import SLE4442_ATRS, Sle4442
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,8 @@ class IcSession:
         problems = list(img.problems)
         if self._psc is not True and self._error_counter() != EC_FULL:
             problems.append(PROBLEM_PSC_EC)
+        if self._psc is not True and not sam_answers(self.sam):
+            problems.append(PROBLEM_NO_SAM)  # no PSC can be derived: kiosk.serving refuses
         return CardSnapshot(
             profile=PROFILE_NAME,
             tech=CardTech.IC,

@@ -19,7 +19,7 @@ from smartcard import scard  # type: ignore[import-untyped]
 
 from kiosk.errors import CardAbsent, CardPulled, CardReaderError, UnknownCard
 
-from .traffic import log_exchange, log_failure
+from .traffic import TrafficLog
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +130,7 @@ class PcscCard(_ThreadBound):
         self._hcard = hcard
         self._protocol = protocol
         self._open = True
+        self._traffic = TrafficLog(logger, reader)
         hresult, _name, _state, _proto, atr = scard.SCardStatus(hcard)
         if hresult != scard.SCARD_S_SUCCESS:
             raise CardAbsent(f"card left {reader}: {_msg(hresult)}", reader=reader)
@@ -142,14 +143,14 @@ class PcscCard(_ThreadBound):
         started = time.perf_counter()
         hresult, response = scard.SCardTransmit(self._hcard, self._protocol, list(apdu))
         if hresult != scard.SCARD_S_SUCCESS:
-            log_failure(logger, self.reader, apdu, _msg(hresult))
+            self._traffic.failure(apdu, _msg(hresult))
             raise CardPulled(f"card gone during exchange: {_msg(hresult)}", reader=self.reader)
         if len(response) < 2:  # vpcd / pcscd: a pull mid-APDU is a "success" with no bytes
-            log_failure(logger, self.reader, apdu, "empty response")
+            self._traffic.failure(apdu, "empty response")
             raise CardPulled("card returned no valid response", reader=self.reader)
         raw = bytes(response)
         data, sw = raw[:-2], int.from_bytes(raw[-2:], "big")
-        log_exchange(logger, self.reader, apdu, data, sw, (time.perf_counter() - started) * 1000)
+        self._traffic.exchange(apdu, data, sw, (time.perf_counter() - started) * 1000)
         return data, sw
 
     @contextmanager

@@ -14,13 +14,22 @@ from dataclasses import dataclass
 from typing import Self, TypeVar
 
 from kiosk.card import CardCredit, CardSnapshot, CardTech, CreditOutcome, CreditProof
-from kiosk.errors import CardAbsent, CardPulled, CardReaderError, KioskError, SamUnavailable
+from kiosk.errors import (
+    CardAbsent,
+    CardPulled,
+    CardReaderError,
+    KioskError,
+    SamUnavailable,
+    UnknownCard,
+)
+from kiosk.ports import TacVerifier
 
 from .apdu import StatusError
 from .cpu_profile import CpuSession, OnlineMac2
 from .pcsc import PcscCard, PcscContext, ReaderStatus
 from .profiles import ProfileSession, identify
 from .sam import LoadAuthorisation, SamClient, SamInfo
+from .sle4442 import SLE4442_ATRS, Sle4442
 from .worker import ReaderWorker
 
 logger = logging.getLogger(__name__)
@@ -171,11 +180,13 @@ class CardReaders:
     """The kiosk's card readers: one for the resident's card, one for the SAM."""
 
     def __init__(self, card_reader: str | None = None, sam_reader: str | None = None,
-                 online_mac2: OnlineMac2 | None = None) -> None:
+                 online_mac2: OnlineMac2 | None = None, online_tac: TacVerifier | None = None) -> None:
         """`online_mac2`: the server's MAC2 service for CPU-card loads (the SAM answers when
-        the server does not); wired by the composition root from the sync client."""
+        the server does not); `online_tac`: the server's TAC check (used when no SAM answers);
+        both wired by the composition root from the sync client."""
         self._want_card, self._want_sam = card_reader, sam_reader
         self.online_mac2 = online_mac2
+        self.online_tac = online_tac
         self._workers: dict[str, ReaderWorker] = {}
         self._discovery = ReaderWorker("discovery")
         self._sam: ThreadedSam | None = None
@@ -241,8 +252,9 @@ class CardReaders:
             try:
                 profile = identify(conn)
                 session = profile.open(conn, sam if profile.needs_sam else None)
-                if isinstance(session, CpuSession) and self.online_mac2 is not None:
+                if isinstance(session, CpuSession):
                     session.online_mac2 = self.online_mac2
+                    session.online_tac = self.online_tac
             except StatusError as exc:
                 conn.close()
                 raise CardPulled(f"card exchange failed while identifying: {exc}") from exc
@@ -271,6 +283,36 @@ class CardReaders:
             if self._current is None:
                 self._current = (st.event_count, self.open_session())
             return self._current[1]
+
+    def probe_memory_dialect(self, reader: str) -> bool | None:
+        """Does the memory card in `reader` answer the ACS memory-card dialect (FF A4 select
+        card type)? True / False when a card with an SLE4442 ATR is in it and answered; None
+        when that cannot be told (no such card, or a resident's session is open on it: the
+        select resets the chip, so it is never sent under a session)."""
+        current, st = self._current, self.status([reader])[0]
+        if current is not None and st.present and current[0] == st.event_count:
+            return None  # this insertion has a session
+        worker = self.worker(reader)
+
+        def job() -> bool | None:
+            worker.assert_on_thread()
+            try:
+                conn = _context().connect(reader)
+            except KioskError:
+                return None
+            try:
+                if conn.atr not in SLE4442_ATRS:
+                    return None
+                Sle4442(conn).select_card_type()
+                return True
+            except UnknownCard:  # 6D 00: the reader does not speak the dialect
+                return False
+            except (KioskError, StatusError):
+                return None
+            finally:
+                conn.close()
+
+        return worker.call(job)
 
     def session_for(self, serial: str) -> CardSessionHandle | None:
         """kiosk.purchase.recovery.CardFor: the current session if the card in the reader

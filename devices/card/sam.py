@@ -64,6 +64,18 @@ class SamPort(Protocol):
     def replenish_quota(self, new_quota: int, counter: int, mac: bytes) -> bool: ...
 
 
+def sam_answers(sam: SamPort | None) -> bool:
+    """Does a SAM answer now (GET SAM INFO)? kiosk.serving decides what that allows."""
+    if sam is None:
+        return False
+    try:
+        sam.info()
+    except (SamUnavailable, StatusError) as exc:
+        logger.info("no SAM answers: %s", exc)
+        return False
+    return True
+
+
 class SamClient:
     """SamPort over a transport. Runs on the SAM reader's worker thread."""
 

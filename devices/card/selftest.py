@@ -1,5 +1,12 @@
 """Which card types can the kiosk serve today? Readers present, memory-card capability,
-SAM answers and its offline quota. Used by `kioskctl card selftest` and at start-up."""
+SAM answers and its offline quota. Used by `kioskctl card selftest` and at start-up.
+
+Only what can be determined is reported: a reader's memory-card support is "yes" / "no"
+only when a memory card in it just answered (or refused) the dialect, "unknown" otherwise
+(a reader's name proves nothing), "n/a" for the SAM's slot. Which types are served follows
+kiosk.serving, the rule the purchase check applies before any money: `serves` while the
+server answers (when the server's MAC2 is wired, else the same as offline), `serves_offline`
+without it."""
 from __future__ import annotations
 
 import logging
@@ -8,14 +15,13 @@ from typing import Any
 
 from kiosk.card import CardTech
 from kiosk.errors import KioskError
+from kiosk.pricing import AmountLimits
+from kiosk.serving import EXPLAIN, refusal
 
 from .readers import CardReaders
 from .sle4442 import SLE4442_ATRS
 
 logger = logging.getLogger(__name__)
-
-# reader families known to speak the ACS memory-card dialect (FF A4 / FF B0 ...)
-MEMORY_CARD_READERS = ("ACS", "ACR38", "ACR39", "Virtual PCD")
 
 
 @dataclass
@@ -24,7 +30,7 @@ class ReaderReport:
     role: str  # "card", "sam" or "other"
     card_present: bool
     atr: str
-    memory_cards: str  # "yes", "unknown"
+    memory_cards: str  # "yes", "no", "unknown" (nothing to try it with), "n/a" (the SAM slot)
 
 
 @dataclass
@@ -34,20 +40,54 @@ class SelftestReport:
     sam_id: str | None = None
     sam_quota_fen: int | None = None
     sam_counter: int | None = None
-    serves: list[str] = field(default_factory=list)  # CardTech values the kiosk can serve
+    serves: list[str] = field(default_factory=list)  # CardTech values served (server answering)
+    serves_offline: list[str] = field(default_factory=list)  # ... while the server does not
     problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def memory_capable(name: str, atr: bytes) -> str:
-    if atr in SLE4442_ATRS or any(k.lower() in name.lower() for k in MEMORY_CARD_READERS):
-        return "yes"
-    return "unknown"
+def memory_support(readers: CardReaders, name: str, role: str, present: bool, atr: bytes) -> str:
+    if role == "sam":
+        return "n/a"
+    if not present or atr not in SLE4442_ATRS:
+        return "unknown"
+    answered = readers.probe_memory_dialect(name)
+    return "unknown" if answered is None else "yes" if answered else "no"
 
 
-def run_selftest(readers: CardReaders) -> SelftestReport:
+def _sam(readers: CardReaders, report: SelftestReport) -> None:
+    client = readers.sam()
+    if client is None:
+        report.problems.append("no SAM reader")
+        return
+    try:
+        info = client.info()
+    except KioskError as exc:
+        report.problems.append(f"SAM does not answer: {exc}")
+        return
+    report.sam_ok = True
+    report.sam_id, report.sam_quota_fen, report.sam_counter = info.sam_id, info.quota_fen, info.counter
+
+
+def _served(report: SelftestReport, online_mac2: bool, min_fen: int) -> None:
+    for tech in (CardTech.IC, CardTech.CPU):
+        offline = refusal(tech, sam_answers=report.sam_ok, online=False,
+                          sam_quota_fen=report.sam_quota_fen, min_fen=min_fen)
+        online = refusal(tech, sam_answers=report.sam_ok, online=online_mac2,
+                         sam_quota_fen=report.sam_quota_fen, min_fen=min_fen)
+        if offline is None:
+            report.serves_offline.append(tech.value)
+        if online is None:
+            report.serves.append(tech.value)
+        why = online or offline
+        if why is not None:
+            when = "" if online is not None else " (while the server does not answer)"
+            report.problems.append(f"{tech.value}: not served{when}: {EXPLAIN[why]}")
+
+
+def run_selftest(readers: CardReaders, min_fen: int = AmountLimits().min_fen) -> SelftestReport:
     report = SelftestReport()
     try:
         names = readers.readers()
@@ -60,26 +100,16 @@ def run_selftest(readers: CardReaders) -> SelftestReport:
     card, sam = readers.names()
     for st in readers.status(names):
         role = "card" if st.reader == card else "sam" if st.reader == sam else "other"
-        report.readers.append(
-            ReaderReport(st.reader, role, st.present, st.atr.hex().upper(), memory_capable(st.reader, st.atr))
-        )
-    client = readers.sam()
-    if client is None:
-        report.problems.append("no SAM reader")
-    else:
-        try:
-            info = client.info()
-            report.sam_ok = True
-            report.sam_id, report.sam_quota_fen, report.sam_counter = info.sam_id, info.quota_fen, info.counter
-        except KioskError as exc:
-            report.problems.append(f"SAM does not answer: {exc}")
+        report.readers.append(ReaderReport(st.reader, role, st.present, st.atr.hex().upper(),
+                                           memory_support(readers, st.reader, role, st.present, st.atr)))
+    _sam(readers, report)
     card_report = next((r for r in report.readers if r.role == "card"), None)
     if card_report is None:
         report.problems.append("no reader left for the resident's card")
-    elif report.sam_ok:
-        if card_report.memory_cards == "yes":
-            report.serves.append(CardTech.IC.value)
-        else:
-            report.problems.append("card reader not known to read memory (IC) cards")
-        report.serves.append(CardTech.CPU.value)
+        return report
+    _served(report, readers.online_mac2 is not None, min_fen)
+    if card_report.memory_cards == "no":
+        report.problems.append("ic: not served: the card reader does not speak the memory-card dialect")
+        report.serves = [t for t in report.serves if t != CardTech.IC.value]
+        report.serves_offline = [t for t in report.serves_offline if t != CardTech.IC.value]
     return report

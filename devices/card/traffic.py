@@ -2,7 +2,10 @@
 
 Every exchange of every reader is logged as `reader >> command` / `reader << response sw`,
 so a field log can be replayed as a test transcript. PSCs, MACs, TACs and keys are replaced
-by `**` per byte, decided from CLA/INS in one table."""
+by `**` per byte, decided from CLA/INS in one table. On T=0 a response can come in pieces:
+61xx asks for a GET RESPONSE (`xx C0 00 00 Le`), whose data is masked by the table entry of
+the command that caused it, at its offset in the whole response (`TrafficLog`); a GET
+RESPONSE of no known command is masked whole."""
 from __future__ import annotations
 
 import logging
@@ -43,13 +46,55 @@ def format_command(apdu: bytes) -> str:
     return _mask(apdu, shifted)
 
 
-def format_response(apdu: bytes, data: bytes, sw: int) -> str:
-    _, rsp_ranges = _MASKS.get((apdu[0], apdu[1]) if len(apdu) >= 2 else (0, 0), ((), ()))
-    body = _mask(data, rsp_ranges)
+def is_get_response(apdu: bytes) -> bool:
+    return len(apdu) == 5 and apdu[1] == 0xC0 and apdu[2:4] == b"\x00\x00"
+
+
+_ALL = ((0, 256),)
+
+
+def format_response(apdu: bytes, data: bytes, sw: int, cause: bytes | None = None, offset: int = 0) -> str:
+    """`cause`: for a GET RESPONSE, the command whose response this continues (None: not
+    known, everything is masked); `offset`: how many bytes of that response came before."""
+    if is_get_response(apdu):
+        if cause is None:
+            rsp_ranges: tuple[tuple[int, int], ...] = _ALL
+        else:
+            _, ranges = _MASKS.get((cause[0], cause[1]), ((), ()))
+            rsp_ranges = tuple((s - offset, e - offset) for s, e in ranges if e > offset)
+    else:
+        _, rsp_ranges = _MASKS.get((apdu[0], apdu[1]) if len(apdu) >= 2 else (0, 0), ((), ()))
+    body = _mask(data, tuple((max(s, 0), e) for s, e in rsp_ranges))
     return f"{body} {sw:04X}".strip()
 
 
+class TrafficLog:
+    """The traffic log of one connection: remembers which command a 61xx chain of GET
+    RESPONSEs belongs to, so their data is masked like that command's response."""
+
+    def __init__(self, log: logging.Logger, reader: str) -> None:
+        self.log = log
+        self.reader = reader
+        self._chain: tuple[bytes | None, int] | None = None  # (cause, bytes of it so far)
+
+    def exchange(self, apdu: bytes, data: bytes, sw: int, ms: float) -> None:
+        if is_get_response(apdu):
+            cause, offset = self._chain if self._chain is not None else (None, 0)
+        else:
+            cause, offset = apdu, 0
+        self._chain = (cause, offset + len(data)) if sw >> 8 == 0x61 else None
+        if self.log.isEnabledFor(TRAFFIC):
+            self.log.log(TRAFFIC, "%s >> %s", self.reader, format_command(apdu))
+            self.log.log(TRAFFIC, "%s << %s (%.1f ms)", self.reader,
+                         format_response(apdu, data, sw, cause, offset), ms)
+
+    def failure(self, apdu: bytes, why: str) -> None:
+        self._chain = None
+        log_failure(self.log, self.reader, apdu, why)
+
+
 def log_exchange(log: logging.Logger, reader: str, apdu: bytes, data: bytes, sw: int, ms: float) -> None:
+    """One exchange with no chain state (a GET RESPONSE is then masked whole)."""
     if log.isEnabledFor(TRAFFIC):
         log.log(TRAFFIC, "%s >> %s", reader, format_command(apdu))
         log.log(TRAFFIC, "%s << %s (%.1f ms)", reader, format_response(apdu, data, sw), ms)

@@ -32,6 +32,7 @@ OPS = (
     "set_ec",
     "freeze",
     "set_quota",
+    "sam_fault",
     "meter_load",
 )
 

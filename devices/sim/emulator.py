@@ -189,6 +189,12 @@ class CardEmulator:
             self.sam.quota = quota_fen
         return self.sam.dump()
 
+    def sam_fault(self, ins: int, sw: str = "6F00") -> dict[str, Any]:
+        """The SAM answers its next command `ins` (e.g. 0x72 verify TAC) with status `sw`."""
+        with self.slots[SAM_SLOT].card_lock:
+            self.sam.faults[ins] = bytes.fromhex(sw)
+        return self.sam.dump()
+
     def meter_load(
         self, name: str, used_units: int = 0, status: int = 0, when: str | None = None
     ) -> dict[str, Any]:

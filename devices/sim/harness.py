@@ -8,12 +8,15 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from devices.card.readers import CardReaders, CardSessionHandle
 from kiosk.card import CardCredit, CardSnapshot
 
-from .emulator import CardEmulator
+from .emulator import SAM_SLOT, CardEmulator
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +82,32 @@ def reset(emu: CardEmulator) -> None:
     emu.disarm()
     emu.cards.clear()
     emu.set_quota(DEFAULT_QUOTA_FEN)
+    emu.sam.faults.clear()
     if _shared is not None and _shared[0] is emu:
         _shared[1].wait_for_card(2.0, present=False)
+
+
+def wait_for_sam(readers: CardReaders, present: bool = True, timeout_s: float = 10.0) -> None:
+    """pcscd polls presence about every 400 ms: wait until it sees the SAM slot as wanted."""
+    _card, sam = readers.names()
+    end = time.monotonic() + timeout_s
+    while sam is None or readers.status([sam])[0].present != present:
+        if time.monotonic() > end:
+            raise TimeoutError(f"pcscd did not see the SAM {'inserted' if present else 'removed'}")
+        time.sleep(0.05)
+        _card, sam = readers.names()
+
+
+@contextmanager
+def sam_removed(emu: CardEmulator, readers: CardReaders) -> Iterator[None]:
+    """A kiosk whose SAM does not answer (slot 1 empty) for the duration; put back after."""
+    emu.slots[SAM_SLOT].remove()
+    wait_for_sam(readers, present=False)
+    try:
+        yield
+    finally:
+        emu.slots[SAM_SLOT].insert(emu.sam)
+        wait_for_sam(readers, present=True)
 
 
 def insert_and_open(emu: CardEmulator, readers: CardReaders, name: str) -> CardSessionHandle:

@@ -48,6 +48,7 @@ class SamCard:
         self.name = name
         self.atr = _with_tck(SAM_ATR)
         self.authorisations = 0
+        self.faults: dict[int, bytes] = {}  # INS -> status word answered once (fault injection)
         self._selected = False
 
     def power_event(self) -> None:
@@ -71,6 +72,9 @@ class SamCard:
             return (
                 self.sam_id + self.quota.to_bytes(4, "big") + self.counter.to_bytes(4, "big") + SW_OK
             )
+        fault = self.faults.pop(ins, None)
+        if fault is not None:
+            return fault
         handler = {0x70: self._authorise, 0x72: self._verify_tac, 0x74: self._psc, 0x7E: self._replenish}
         fn = handler.get(ins)
         if fn is None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from ..card import CreditOutcome
 from ..crashpoints import crash_point, planted
-from ..errors import CardError, OutOfService
+from ..errors import CardError, OutOfService, TacUnverifiable
 from ..ports import CardSession, CashAcceptor, ElectronicPayment, PaymentMethod
 from .ledger import credit_from_json
 from .service import PurchaseService
@@ -39,6 +39,7 @@ class Recovery:
         self.acceptor = acceptor
         self.payments = payments
         self.card_for = card_for
+        self._unknown: dict[str, CardError] = {}  # txn -> why its card outcome stays unknown
 
     def run(self) -> RecoveryReport:
         report = RecoveryReport()
@@ -51,15 +52,22 @@ class Recovery:
         return report
 
     def reconcile_card(self, serial: str, session: CardSession) -> list[str]:
-        """A card came in: settle every row of it whose card outcome is not yet known."""
+        """A card came in: settle every row of it whose card outcome is not yet known. When one
+        stays unknown only because nobody can verify the card's TAC now (no SAM, server out of
+        reach), TacUnverifiable is raised after all rows were tried: the resident is told that
+        the last purchase is not confirmed yet (the money stays held, MANUAL_REVIEW)."""
         waiting = frozenset({S.CARD_PENDING, S.CARD_FAILED, S.MANUAL_REVIEW, S.PAID})
         rows = self.svc._tx(lambda s: self.svc.ledger.for_card(s, serial, waiting))
         done = []
+        self._unknown.clear()
         for p in rows:
             if p.state == S.MANUAL_REVIEW.value and p.review_reason != "card_outcome_unknown":
                 continue
             self.advance(p.txn_id, lambda _serial: session)
             done.append(p.txn_id)
+        pending = [exc for exc in self._unknown.values() if isinstance(exc, TacUnverifiable)]
+        if pending:
+            raise pending[0]
         return done
 
     def _settle_notes(self, report: RecoveryReport) -> None:
@@ -170,8 +178,9 @@ class Recovery:
             return True
         try:
             outcome, proof = session.check_credit(credit)
-        except CardError as exc:
+        except CardError as exc:  # StatusError of devices/card is one too
             logger.warning("card outcome of %s still unknown: %s", txn, exc)
+            self._unknown[txn] = exc
             if state is S.CARD_PENDING:
                 self.svc._move(txn, Ev.CARD_UNKNOWN, {"recovered": True, "reason": exc.code},
                                review_fen=p.paid_fen, review_reason="card_outcome_unknown")

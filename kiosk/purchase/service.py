@@ -19,6 +19,7 @@ from ..errors import (
     CardDamaged,
     CardError,
     CardLocked,
+    CardTypeNotServed,
     CardWriteFailed,
     CashError,
     EscrowLost,
@@ -56,6 +57,7 @@ from ..pricing import (
     tier_year_usage,
 )
 from ..receipt import Receipt
+from ..serving import EXPLAIN, PROBLEM_NO_SAM, SAM_QUOTA, refusal
 from .ledger import Ledger, credit_from_json, credit_json, proof_json
 from .receipts import as_jam_slip, as_reprint, as_voucher, build_receipt
 from .states import Ev, S
@@ -121,8 +123,9 @@ class PurchaseService:
         if "psc_ec_not_07" in snap.problems:  # a PSC try was used up: never risk locking it
             raise CardLocked("card code error counter is not 07: go to the counter",
                              problems=snap.problems)
-        if snap.problems:
-            raise CardDamaged("card data damaged: " + ", ".join(snap.problems), problems=snap.problems)
+        damage = tuple(p for p in snap.problems if p != PROBLEM_NO_SAM)
+        if damage:
+            raise CardDamaged("card data damaged: " + ", ".join(damage), problems=damage)
         if snap.kind not in (CardKind.USER, CardKind.OPEN_ACCOUNT, CardKind.REPLACEMENT):
             raise UnknownCard("unknown card kind")
         if self.ctx.is_blocked(snap.serial):
@@ -136,6 +139,8 @@ class PurchaseService:
                 raise MeterNotLoaded("insert the card into the meter first",
                                      card_seq=rec.seq,
                                      meter_seq=None if snap.meter is None else snap.meter.loaded_seq)
+        offline = not self.ctx.is_online()
+        self._check_served(snap, offline, sam_quota_fen)
         now = self.ctx.clock.now()
         tariff = select_tariff(self.ctx.tariffs, now.date(), self.ctx.tariff_id)
         if snap.tech is CardTech.IC and snap.record is not None:
@@ -146,7 +151,6 @@ class PurchaseService:
         max_fen = self.ctx.limits.max_fen
         if snap.tech is CardTech.CPU:
             max_fen = min(max_fen, CPU_MAX_BALANCE_FEN - (snap.balance_fen or 0))
-        offline = not self.ctx.is_online()
         if offline:
             day = now.date().isoformat()
             card_left = self.ctx.limits.offline_per_card_day_fen - self._tx(
@@ -160,6 +164,14 @@ class PurchaseService:
                 if max_fen < self.ctx.limits.min_fen:
                     raise SamQuotaExceeded("offline quota of the SAM used up", left_fen=sam_quota_fen)
         return CardCheck(snap, tariff, start, used, max_fen, offline)
+
+    def _check_served(self, snap: CardSnapshot, offline: bool, sam_quota_fen: int | None) -> None:
+        """Refuse, before any money, a card of a type this kiosk cannot serve now (kiosk.serving).
+        A quota too small offline is SamQuotaExceeded below, with what is left."""
+        why = refusal(snap.tech, sam_answers=PROBLEM_NO_SAM not in snap.problems, online=not offline,
+                      sam_quota_fen=sam_quota_fen, min_fen=self.ctx.limits.min_fen)
+        if why is not None and why != SAM_QUOTA:
+            raise CardTypeNotServed(EXPLAIN[why], reason=why, tech=snap.tech.value)
 
     def quote(self, check: CardCheck, mode: str, value: int) -> Quote:
         if mode == "amount":

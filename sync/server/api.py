@@ -65,7 +65,8 @@ def tariff_key(request: Request) -> dict[str, str]:
 def upload(request: Request, kiosk_id: KioskId, batch: UploadBatch) -> JSONResponse:
     if batch.kiosk_id != kiosk_id:
         raise HTTPException(403, "batch of another kiosk")
-    ack, ok = ingest(_state(request).sf, kiosk_id, batch.rows)
+    state = _state(request)
+    ack, ok = ingest(state.sf, kiosk_id, batch.rows, card_keys=state.card_keys)
     return JSONResponse(ack.model_dump(mode="json"), status_code=200 if ok else 422)
 
 

@@ -6,7 +6,7 @@ import logging
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from . import api, api_payments, console, receipts
+from . import api, api_cards, api_payments, console, receipts
 from .state import ServerState
 
 logger = logging.getLogger(__name__)
@@ -21,6 +21,7 @@ def create_app(state: ServerState) -> FastAPI:
     app.state.server = state
     app.include_router(api.router)
     app.include_router(api_payments.router)
+    app.include_router(api_cards.router)
     app.include_router(console.router)
     app.include_router(receipts.router)
 

@@ -40,6 +40,7 @@ from sync.protocol import (
 
 from .credits import ELSEWHERE, RELEASING_KINDS, observe_card, release_claims
 from .db import CreditClaim, JournalRow, Kiosk, utcnow
+from .keys import CardKeyStore
 from .service import (
     SF,
     add_pending_credit_version,
@@ -47,6 +48,7 @@ from .service import (
     latest_pending_credit,
     raise_alert,
 )
+from .tac_audit import audit_card_done
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +62,15 @@ class _Refusal:
     detail: str
 
 
-def ingest(sf: SF, kiosk_id: str, rows: list[RowEnvelope]) -> tuple[UploadAck, bool]:
-    """Stores what can be stored; returns the ack and whether every row was accepted."""
+def ingest(sf: SF, kiosk_id: str, rows: list[RowEnvelope],
+           card_keys: CardKeyStore | None = None) -> tuple[UploadAck, bool]:
+    """Stores what can be stored; returns the ack and whether every row was accepted.
+    With `card_keys`, the TAC of each CPU-card load is checked as it arrives (tac_audit)."""
     ordered = sorted(rows, key=lambda r: r.seq)
     last_error: Exception | None = None
     for attempt in range(MAX_ATTEMPTS):
         try:
-            results, refusal = _ingest_once(sf, kiosk_id, ordered)
+            results, refusal = _ingest_once(sf, kiosk_id, ordered, card_keys)
             break
         except (IntegrityError, OperationalError) as exc:  # lost a race: re-read
             last_error = exc
@@ -86,7 +90,8 @@ def ingest(sf: SF, kiosk_id: str, rows: list[RowEnvelope]) -> tuple[UploadAck, b
     return ack, refusal is None
 
 
-def _ingest_once(sf: SF, kiosk_id: str, rows: list[RowEnvelope]) -> tuple[list[RowResult], _Refusal | None]:
+def _ingest_once(sf: SF, kiosk_id: str, rows: list[RowEnvelope],
+                 card_keys: CardKeyStore | None = None) -> tuple[list[RowResult], _Refusal | None]:
     results: list[RowResult] = []
     refusal: _Refusal | None = None
     with sf.begin() as s:
@@ -94,12 +99,13 @@ def _ingest_once(sf: SF, kiosk_id: str, rows: list[RowEnvelope]) -> tuple[list[R
             if refusal is not None:
                 results.append(RowResult(seq=row.seq, status=RowStatus.NOT_PROCESSED))
                 continue
-            result, refusal = _one(s, kiosk_id, row)
+            result, refusal = _one(s, kiosk_id, row, card_keys)
             results.append(result)
     return results, refusal
 
 
-def _one(s: Session, kiosk_id: str, row: RowEnvelope) -> tuple[RowResult, _Refusal | None]:
+def _one(s: Session, kiosk_id: str, row: RowEnvelope,
+         card_keys: CardKeyStore | None = None) -> tuple[RowResult, _Refusal | None]:
     if row.kiosk_id != kiosk_id:
         detail = f"row for kiosk {row.kiosk_id} in a batch of {kiosk_id}"
         return RowResult(seq=row.seq, status=RowStatus.CONFLICT, detail=detail), _Refusal("foreign_row", row.seq, detail)
@@ -153,6 +159,7 @@ def _one(s: Session, kiosk_id: str, row: RowEnvelope) -> tuple[RowResult, _Refus
         update(Kiosk).where(Kiosk.kiosk_id == kiosk_id, Kiosk.last_seq < row.seq).values(last_seq=row.seq)
     )
     _project(s, kiosk_id, row)
+    audit_card_done(s, kiosk_id, row.seq, row.txn_id, row.kind, row.body, card_keys)
     return RowResult(seq=row.seq, status=RowStatus.STORED, row_hash=row.row_hash), None
 
 

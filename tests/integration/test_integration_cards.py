@@ -1,20 +1,24 @@
 """The purchase core driving the real card profiles through pcscd and the vpcd emulator:
-read, validate, write, verify, record; tears followed by a kiosk restart and recovery."""
+read, validate, write, verify, record; tears (at every APDU of the write, at every byte
+prefix of the IC slot write) followed by a kiosk restart and recovery, checking INV-2: the
+card changed 0 or 1 times and the journal agrees with the card."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from devices.card.ic_layout import current_slot, decode_record
+from devices.card.ic_layout import current_slot, decode_record, encode_record
+from devices.card.ic_profile import record_for
 from devices.card.readers import CardSessionHandle
 from devices.sim import harness
 from devices.sim.emulator import CardEmulator
-from kiosk.errors import AmountError, MeterNotLoaded, SamQuotaExceeded
+from kiosk.errors import AmountError, CardBlocked, MeterNotLoaded, SamQuotaExceeded
 from kiosk.fakes import FakePayment, FakePrinter, FixedClock
 from kiosk.journal import Journal
 from kiosk.ports import PaymentMethod
 from kiosk.pricing import parse_tariff
+from kiosk.purchase.ledger import credit_from_json
 from kiosk.purchase.recovery import Recovery
 from kiosk.purchase.service import KioskContext, PurchaseService
 from kiosk.purchase.states import S
@@ -25,16 +29,27 @@ CPU_SERIAL = "11223344556677BB"
 
 
 class Core:
-    def __init__(self, d: Path, online: bool = True) -> None:
+    """The kiosk's core on its own journal directory; a new Core on the same directory is a
+    kiosk restart."""
+
+    def __init__(self, d: Path, online: bool = True, blocked: frozenset[str] = frozenset(),
+                 kiosk_id: str = "KC01") -> None:
         d.mkdir(parents=True, exist_ok=True)
         self.d = d
-        self.journal = Journal(d / "journal.db", "KC01")
+        self.journal = Journal(d / "journal.db", kiosk_id)
         self.journal.open()
         self.payment = FakePayment(d / "payment.json")
         self.svc = PurchaseService(KioskContext(
-            kiosk_id="KC01", terminal_no=12, journal=self.journal, clock=FixedClock(),
+            kiosk_id=kiosk_id, terminal_no=12, journal=self.journal, clock=FixedClock(),
             printer=FakePrinter(d / "printer.json"), tariffs=[parse_tariff(TARIFF)],
-            is_online=lambda: online))
+            is_online=lambda: online, is_blocked=lambda serial: serial in blocked))
+
+    def rows(self, txn: str, kind: str) -> int:
+        return int(self.journal.raw(
+            f"SELECT count(*) FROM journal WHERE txn_id = '{txn}' AND kind = '{kind}'")[0][0])
+
+    def recover(self, s: CardSessionHandle) -> None:
+        Recovery(self.svc, None, {"qr": self.payment}, lambda _serial: s).run()
 
     def pay(self, s: CardSessionHandle, amount: int) -> str:
         check = self.svc.check_card(s.read(), s.offline_quota_fen())
@@ -150,18 +165,87 @@ def test_tear_at_every_write_apdu_then_restart_and_recover(card_env, tmp_path: P
                 txn = core.pay(s, 3000)
                 emu.tear(nth=nth, mode=mode)
                 state = core.svc.write_card(txn, s)
-                emu.disarm()
+                assert emu.disarm()["fired"], (mode, nth)
         finally:
             core.close()  # the kiosk goes down here, whatever state the row is in
         assert state in (S.CARD_DONE, S.MANUAL_REVIEW, S.CARD_FAILED), (mode, nth, state)
         core = Core(tmp_path / name)  # restart
         try:
             with harness.insert_and_open(emu, readers, name) as s:
-                Recovery(core.svc, None, {"qr": core.payment}, lambda _serial: s).run()
+                core.recover(s)
             p = core.svc.get(txn)
             assert p.state == S.OUTBOX.value, (mode, nth, p.state, p.review_reason)
             assert _card_changes(emu, name, tech) == 1, (mode, nth)
-            assert p.counter_after == 1
+            assert p.counter_after == 1 and core.rows(txn, "purchase.card_done") == 1
             assert core.payment.charged_fen(txn) == p.paid_fen == 3000
         finally:
             core.close()
+
+
+def _ic_current(emu: CardEmulator, name: str) -> bytes:
+    mem = bytes.fromhex(emu.dump(name)["memory"])
+    slots = (mem[0x40:0x60], mem[0x60:0x80])
+    return slots[current_slot(slots)]
+
+
+def test_ic_tear_at_every_byte_prefix_of_the_slot_write_then_restart_and_recover(card_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Each of the 33 prefixes (0..32 bytes of the 32-byte record landed) of the slot write:
+    the kiosk goes down with the row CARD_PENDING -> MANUAL_REVIEW, restarts on the same
+    journal, the card comes back (a new insertion), and recovery finishes the transaction:
+    the card changed exactly once (a torn slot is never current: its CRC is wrong), the
+    journal's row is closed with the card's new sequence, and one card_done row says so."""
+    emu, readers = card_env
+    emu.issue_ic("c", IC_SERIAL)
+    d = tmp_path / "kiosk"
+    s = harness.insert_and_open(emu, readers, "c")
+    try:
+        for k in range(33):
+            core = Core(d)
+            try:
+                seq_before = s.read().counter
+                before = _ic_current(emu, "c")
+                txn = core.pay(s, 1000)
+                emu.tear(mode="prefix", match="FFD0", prefix=k)
+                state = core.svc.write_card(txn, s)
+                assert emu.disarm()["fired"], k
+                p = core.svc.get(txn)
+                assert p.credit is not None
+                new = encode_record(record_for(credit_from_json(p.credit)))
+            finally:
+                core.close()  # the kiosk goes down with the torn write
+            s.close()
+            assert state is S.MANUAL_REVIEW, (k, state)
+            torn = _ic_current(emu, "c")
+            assert torn == (new if k == 32 else before), k  # 0 or 1 changes, never a third thing
+            core = Core(d)  # restart, then the card is inserted again
+            try:
+                s = harness.insert_and_open(emu, readers, "c")
+                core.recover(s)
+                p = core.svc.get(txn)
+                assert p.state == S.OUTBOX.value, (k, p.state, p.review_reason)
+                assert _card_changes(emu, "c", "ic") == seq_before + 1 == p.counter_after, k
+                assert _ic_current(emu, "c") == new, k
+                assert core.rows(txn, "purchase.card_done") == 1, k
+                assert core.payment.charged_fen(txn) == p.paid_fen == 1000
+            finally:
+                core.close()
+            emu.meter_load("c")  # the resident takes the card to the meter before buying again
+    finally:
+        s.close()
+    assert emu.dump("c")["ec"] == 7
+
+
+def test_blocked_card_is_refused_through_pcscd(card_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    emu, readers = card_env
+    emu.issue_ic("c", IC_SERIAL)
+    emu.issue_cpu("p", CPU_SERIAL, balance=0)
+    core = Core(tmp_path, blocked=frozenset({IC_SERIAL, CPU_SERIAL}))
+    try:
+        for name in ("c", "p"):
+            with harness.insert_and_open(emu, readers, name) as s, pytest.raises(CardBlocked):
+                core.svc.check_card(s.read(), s.offline_quota_fen())
+        assert core.journal.raw("SELECT count(*) FROM purchases") == [(0,)]
+    finally:
+        core.close()
+    assert emu.dump("c")["writes_applied"] == 0 and emu.dump("c")["psc_presentations"] == 0
+    assert emu.dump("p")["loads_applied"] == 0

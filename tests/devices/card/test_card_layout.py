@@ -84,3 +84,21 @@ def test_layout_errors() -> None:
     bad[0:4] = b"\x00" * 4
     with pytest.raises(LayoutError, match="chip_header"):
         decode_image(bytes(bad))
+
+
+def bad_bcd(record: bytes) -> bytes:
+    """The record with its tier-year date made non-BCD, CRC recomputed: valid but unreadable."""
+    body = record[:0x12] + bytes.fromhex("20AB0101") + record[0x16:0x1E]
+    return body + crc16(body).to_bytes(2, "big")
+
+
+def test_valid_crc_with_bad_bcd_is_damage_not_an_empty_slot() -> None:
+    newer = bad_bcd(rec(6))
+    assert crc16(newer[:-2]) == int.from_bytes(newer[-2:], "big")
+    with pytest.raises(LayoutError) as info:
+        decode_record(newer)
+    assert info.value.reason == "record_bcd"
+    # were it "empty", slot A (older, sequence 5) would become current and be overwritten
+    with pytest.raises(LayoutError) as info:
+        current_slot((rec(5), newer))
+    assert info.value.reason == "record_bcd"

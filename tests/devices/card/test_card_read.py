@@ -1,6 +1,8 @@
 """Reading both card types through pcscd, and the clear refusals (no write, no PSC)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from devices.card.ic_profile import PROBLEM_PSC_EC
@@ -131,3 +133,48 @@ def test_card_pulled_mid_session(emu: CardEmulator, readers: CardReaders) -> Non
         outcome, _ = s2.check_credit(credit_for(snap))
     assert outcome is CreditOutcome.NOT_APPLIED
     assert emu.dump("c")["writes_applied"] == 0
+
+
+def test_newer_slot_with_valid_crc_and_bad_bcd_is_refused_as_damaged(emu: CardEmulator, readers: CardReaders) -> None:
+    """A readable CRC over unreadable BCD in the newer slot: never 'empty' (that would make
+    the older slot current and the next purchase overwrite the newer record)."""
+    from devices.card.crypto import crc16
+
+    emu.issue_ic("c", SERIAL)
+    with insert_and_open(emu, readers, "c") as s:
+        s.write_credit(credit_for(s.read(), volume_units=500))  # sequence 1 in slot B
+    emu.meter_load("c")
+    with insert_and_open(emu, readers, "c") as s:
+        snap = s.read()  # sequence 1, loaded by the meter
+    mem = bytes.fromhex(emu.dump("c")["memory"])
+    body = mem[0x60:0x72] + bytes.fromhex("2026AB01") + mem[0x76:0x7E]  # tier-year date not BCD
+    emu.poke("c", 0x60, (body + crc16(body).to_bytes(2, "big")).hex())
+    before = emu.dump("c")
+    with insert_and_open(emu, readers, "c") as s:
+        with pytest.raises(CardDamaged) as info:
+            s.read()
+        assert info.value.data["reason"] == "record_bcd"
+        for counter in (1, 0):  # neither the newer record nor the older slot is written over
+            with pytest.raises(CardWriteFailed) as refused:
+                s.write_credit(replace(credit_for(snap, txn_id=f"T{counter}"), counter_before=counter))
+            assert refused.value.data["cause"] == CardDamaged.code
+    after = emu.dump("c")
+    assert after["memory"] == before["memory"] and after["writes_applied"] == before["writes_applied"]
+    assert after["psc_presentations"] == before["psc_presentations"]
+
+
+def test_cpu_card_pulled_mid_session(emu: CardEmulator, readers: CardReaders) -> None:
+    emu.issue_cpu("p", "1122334455667701", balance=100)
+    s = insert_and_open(emu, readers, "p")
+    snap = s.read()
+    emu.remove()
+    with pytest.raises(CardPulled):
+        s.read()
+    with pytest.raises(CardPulled):
+        s.write_credit(credit_for(snap, amount_fen=500))
+    s.close()
+    with insert_and_open(emu, readers, "p") as s2:
+        outcome, _ = s2.check_credit(credit_for(snap, amount_fen=500))
+        assert s2.read().balance_fen == 100
+    assert outcome is CreditOutcome.NOT_APPLIED
+    assert emu.dump("p")["loads_applied"] == 0

@@ -1,7 +1,13 @@
-"""A tear at every APDU of a write (and at every byte prefix of the IC slot write), each
+"""A tear at every APDU of a write (and at byte prefixes of the IC slot write), each
 followed by a fresh insertion (a kiosk restart) and the oracle: the card changed 0 or 1
-times, the oracle says which, and recovery completes the same transaction exactly once."""
+times, the oracle says which, and recovery completes the same transaction exactly once.
+
+Every prefix of the IC slot write, through the journal, a kiosk restart and recovery, is in
+tests/integration/test_integration_cards.py; here, at the profile level, a representative
+set of prefixes runs by default and all 33 under the soak scale (KIOSK_CRASH_SCALE > 20)."""
 from __future__ import annotations
+
+import os
 
 from devices.card.ic_layout import current_slot, encode_record
 from devices.card.ic_profile import record_for
@@ -11,6 +17,8 @@ from devices.sim.harness import credit_for, insert_and_open
 from kiosk.card import CardCredit, CreditOutcome
 from kiosk.errors import CardPulled
 
+SOAK = int(os.environ.get("KIOSK_CRASH_SCALE", "20")) > 20
+PREFIXES = range(33) if SOAK else (0, 1, 2, 16, 30, 31, 32)
 IC_SERIAL = "5566778899AABBCC"
 CPU_SERIAL = "66778899AABBCCDD"
 
@@ -48,7 +56,7 @@ def test_ic_tear_at_every_apdu_and_every_prefix(emu: CardEmulator, readers: Card
     assert n_apdus == 5  # read image, read EC, present PSC, write slot, read back
     emu.issue_ic("c", IC_SERIAL)
     cases: list[dict[str, object]] = [{"mode": m, "nth": i} for m in ("before", "after") for i in range(n_apdus)]
-    cases += [{"mode": "prefix", "match": "FFD0", "prefix": k} for k in range(33)]
+    cases += [{"mode": "prefix", "match": "FFD0", "prefix": k} for k in PREFIXES]
     s = insert_and_open(emu, readers, "c")
     applied_on_first_look = 0
     for n, tear in enumerate(cases):
@@ -63,14 +71,12 @@ def test_ic_tear_at_every_apdu_and_every_prefix(emu: CardEmulator, readers: Card
         assert (outcome is CreditOutcome.APPLIED) == (now == new), tear
         if outcome is CreditOutcome.APPLIED:
             applied_on_first_look += 1
-        elif tear["mode"] != "prefix":  # recovery: the same transaction, written once
+        else:  # recovery: the same transaction, written once (a torn slot is its target)
+            assert s.read().counter == credit.counter_before
             proof = s.write_credit(credit)
             assert s.check_credit(credit)[0] is CreditOutcome.APPLIED
             s.close()  # this insertion has used its PSC: the next case starts afresh
             s = insert_and_open(emu, readers, "c")
-        else:  # a torn slot stays the target of the next purchase (same counter_before)
-            assert s.read().counter == credit.counter_before
-            continue
         assert proof is not None and proof.counter_after == credit.counter_before + 1
         assert _ic_current(emu, "c") == new
         emu.meter_load("c")  # the resident takes the card to the meter before buying again

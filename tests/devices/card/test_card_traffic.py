@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from devices.card.readers import CardReaders
-from devices.card.traffic import TRAFFIC, format_command, format_response
+from devices.card.traffic import TRAFFIC, TrafficLog, format_command, format_response
 from devices.sim.emulator import CardEmulator
 from devices.sim.harness import credit_for, insert_and_open
 from devices.sim.issue import DEMO_KEYS
@@ -87,3 +87,30 @@ def test_monitor_reports_insertion_and_removal(emu: CardEmulator, readers: CardR
     finally:
         mon.close()
     assert events[0] is False and True in events and events[-1] is False
+
+
+def test_t0_get_response_is_masked_by_the_command_that_caused_it(caplog: pytest.LogCaptureFixture) -> None:
+    log = logging.getLogger("devices.card.test_t0")
+    caplog.set_level(TRAFFIC, logger=log.name)
+    t = TrafficLog(log, "R")
+    prove = bytes.fromhex("805A000202000108")  # GET TRANSACTION PROVE: MAC2 || TAC
+    t.exchange(prove, b"", 0x6108, 0.1)
+    t.exchange(bytes.fromhex("00C0000008"), bytes.fromhex("A1B2C3D4E5F60718"), 0x9000, 0.1)
+    # INITIALIZE FOR LOAD answered in two pieces: MAC1 (bytes 12..15) in the second one
+    t.exchange(bytes.fromhex("805000020B0100000BB800000000000C10"), b"", 0x6108, 0.1)
+    t.exchange(bytes.fromhex("00C0000008"), bytes.fromhex("0000000000110101"), 0x6108, 0.1)
+    t.exchange(bytes.fromhex("00C0000008"), bytes.fromhex("9ABCDEF0CAFEBABE"), 0x9000, 0.1)
+    # a GET RESPONSE of a command not seen (the chain was lost) is masked whole
+    t.exchange(bytes.fromhex("00C0000004"), bytes.fromhex("DEADBEEF"), 0x9000, 0.1)
+    # and one of a command with nothing secret is not masked
+    t.exchange(bytes.fromhex("00B095001E"), b"", 0x6102, 0.1)
+    t.exchange(bytes.fromhex("00C0000002"), bytes.fromhex("1234"), 0x9000, 0.1)
+    got = [r.getMessage() for r in caplog.records if "<<" in r.getMessage()]
+    assert got[1].startswith("R << ** ** ** ** ** ** ** ** 9000")
+    assert got[3].startswith("R << 00 00 00 00 00 11 01 01 6108")
+    assert got[4].startswith("R << 9A BC DE F0 ** ** ** ** 9000")
+    assert got[5].startswith("R << ** ** ** ** 9000")
+    assert got[7].startswith("R << 12 34 9000")
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in ("A1 B2", "CA FE", "DE AD"):
+        assert secret not in text
