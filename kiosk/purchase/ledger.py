@@ -60,10 +60,10 @@ class Ledger:
             setattr(p, k, v)
         p.state = new.value
         body = {"state": new.value, "from": old, **(data or {}), **_summary(p)}
-        if ev in ENDS_WITHOUT_CREDIT:
+        if ev in ENDS_WITHOUT_CREDIT or ev is Ev.CARD_DONE:
             credit_id = json.loads(p.quote).get("credit_id")
-            if credit_id:  # a credit paid elsewhere that was not loaded: the server releases
-                body["credit_id"] = credit_id  # the claim this transaction may hold on it
+            if credit_id:  # a credit paid elsewhere: loaded (the server marks it applied from
+                body["credit_id"] = credit_id  # this one row), or not (it releases the claim)
         if ev is not Ev.ACKED:
             p.updated_seq = self._append(s, txn, f"purchase.{ev.value}", body, now)
         s.flush()

@@ -61,7 +61,10 @@ class JournalRow(Base):
     """The ledger: exactly one row per (kiosk, seq), for ever."""
 
     __tablename__ = "journal_rows"
-    __table_args__ = (UniqueConstraint("kiosk_id", "seq", name="uq_journal_kiosk_seq"),)
+    __table_args__ = (
+        UniqueConstraint("kiosk_id", "seq", name="uq_journal_kiosk_seq"),
+        Index("ix_journal_kiosk_txn", "kiosk_id", "txn_id"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     kiosk_id: Mapped[str] = mapped_column(String(64), ForeignKey("kiosks.kiosk_id"))
     seq: Mapped[int] = mapped_column(BigInteger)
@@ -142,6 +145,28 @@ class CardCounter(Base):
     kiosk_id: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CardLoad(Base):
+    """Every load of a card the journals report (a purchase row with both counters): the card
+    went from `counter_before` to `counter_after` in (kiosk, txn). A credit paid elsewhere is
+    moved along its card's counter only through loads the server holds (credits.settle_card);
+    `credit_id` names the credit a load wrote, if it was one."""
+
+    __tablename__ = "card_loads"
+    __table_args__ = (
+        UniqueConstraint("serial", "kiosk_id", "txn_id", name="uq_card_load_txn"),
+        Index("ix_card_loads_serial_before", "serial", "counter_before"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    serial: Mapped[str] = mapped_column(String(32))
+    counter_before: Mapped[int] = mapped_column(BigInteger)
+    counter_after: Mapped[int] = mapped_column(BigInteger)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    txn_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    credit_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CreditClaim(Base):

@@ -27,7 +27,6 @@ from sync.protocol import (
     EventKind,
     HelpCallEvent,
     PendingCreditAppliedEvent,
-    PendingCreditStatus,
     PurchaseEvent,
     RepairRequestEvent,
     RowEnvelope,
@@ -38,15 +37,10 @@ from sync.protocol import (
     parse_event,
 )
 
-from .credits import ELSEWHERE, RELEASING_KINDS, observe_card, release_claims
-from .db import CreditClaim, JournalRow, Kiosk, utcnow
-from .service import (
-    SF,
-    add_pending_credit_version,
-    create_ticket,
-    latest_pending_credit,
-    raise_alert,
-)
+from .card_loads import observe_card
+from .credits import ELSEWHERE, RELEASING_KINDS, mark_applied, release_claims
+from .db import JournalRow, Kiosk, utcnow
+from .service import SF, create_ticket, raise_alert
 
 logger = logging.getLogger(__name__)
 
@@ -159,9 +153,12 @@ def _one(s: Session, kiosk_id: str, row: RowEnvelope) -> tuple[RowResult, _Refus
 def _project(s: Session, kiosk_id: str, row: RowEnvelope) -> None:
     """Derived effects of a newly stored row, in its transaction (so exactly once)."""
     try:
-        observe_card(s, kiosk_id, row.seq, json.loads(row.body))
+        body = json.loads(row.body)
     except ValueError:
-        pass  # not JSON: parse_event below raises the alert for known kinds
+        body = None  # not JSON: parse_event below raises the alert for known kinds
+    loaded = observe_card(s, kiosk_id, row.seq, row.txn_id, row.kind, body)
+    if loaded is not None:  # this row wrote a credit paid elsewhere onto the card
+        mark_applied(s, kiosk_id, row.txn_id, row.seq, loaded)
     try:
         event = parse_event(row.kind, row.body)
     except (ValidationError, ValueError) as exc:
@@ -176,7 +173,7 @@ def _project(s: Session, kiosk_id: str, row: RowEnvelope) -> None:
     elif isinstance(event, DeviceHealthEvent):
         record_health(s, kiosk_id, event, journalled_seq=row.seq)
     elif isinstance(event, PendingCreditAppliedEvent):
-        _claim_credit(s, kiosk_id, row, event)
+        mark_applied(s, kiosk_id, row.txn_id, row.seq, event.credit_id)
     elif isinstance(event, PurchaseEvent) and row.kind in RELEASING_KINDS and event.method == ELSEWHERE:
         release_claims(s, kiosk_id, row.seq, row.txn_id, event.credit_id)
     elif row.kind == EventKind.CASH_VOUCHER.value:
@@ -193,35 +190,3 @@ def record_health(s: Session, kiosk_id: str, health: DeviceHealthEvent, journall
     if reported is not None and journalled_seq is None and reported < kiosk.last_seq:
         detail = f"kiosk reports journal seq {reported}, the server holds {kiosk.last_seq}: truncated journal"
         raise_alert(s, kiosk_id, "truncation", detail, reported)
-
-
-def _claim_credit(s: Session, kiosk_id: str, row: RowEnvelope, event: PendingCreditAppliedEvent) -> None:
-    claim = s.get(CreditClaim, event.credit_id)
-    if claim is not None:
-        if (claim.kiosk_id, claim.txn_id) != (kiosk_id, row.txn_id):
-            detail = (
-                f"credit {event.credit_id} applied again by {kiosk_id} txn {row.txn_id}; "
-                f"first by {claim.kiosk_id} txn {claim.txn_id}"
-            )
-            raise_alert(s, kiosk_id, "double_credit", detail, row.seq)
-            return
-        claim.seq = row.seq  # claimed online before: now it is applied
-    else:
-        s.add(CreditClaim(credit_id=event.credit_id, kiosk_id=kiosk_id, txn_id=row.txn_id, seq=row.seq))
-        s.flush()
-    credit = latest_pending_credit(s, event.credit_id)
-    if credit is None:
-        raise_alert(s, kiosk_id, "unknown_credit", f"credit {event.credit_id} is not known", row.seq)
-        return
-    if credit.status is PendingCreditStatus.APPLIED:
-        return
-    add_pending_credit_version(
-        s,
-        credit.model_copy(
-            update={
-                "status": PendingCreditStatus.APPLIED,
-                "applied_by_kiosk": kiosk_id,
-                "applied_txn_id": row.txn_id,
-            }
-        ),
-    )
