@@ -100,6 +100,14 @@ class PaymentError(KioskError):
     code = "P001"
 
 
+class PaymentUnsettled(PaymentError):
+    """The provider could not confirm that the order is closed (cancelled, expired or paid):
+    money may still be taken, so the purchase stays open and is settled later by asking again
+    (recovery): paid goes on to the card or a refund, cancelled closes it."""
+
+    code = "P002"
+
+
 class PrinterError(KioskError):
     code = "R001"
 

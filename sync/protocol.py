@@ -47,6 +47,7 @@ from .protocol_downloads import (
     TicketStatus,
 )
 from .protocol_services import (
+    CLOSED_UNPAID,
     ErrorBody,
     HeartbeatAck,
     KioskStatus,
@@ -61,6 +62,7 @@ from .protocol_services import (
 )
 
 __all__ = [
+    "CLOSED_UNPAID",
     "EVENT_MODELS",
     "MAX_BATCH_ROWS",
     "PROTOCOL_VERSION",

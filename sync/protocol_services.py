@@ -72,7 +72,12 @@ class PaymentStatus(str, enum.Enum):
     PENDING = "pending"  # waiting for the payer to scan and pay
     PAID = "paid"
     CANCELLED = "cancelled"  # closed unpaid; a late payment is refused by the provider
+    EXPIRED = "expired"  # not paid before `expires_at`: closed unpaid, a payment is refused
     REFUNDED = "refunded"  # paid, then given back (fully)
+
+
+# the order states in which no more money can be taken and none was
+CLOSED_UNPAID = frozenset({PaymentStatus.CANCELLED, PaymentStatus.EXPIRED})
 
 
 class PaymentCreate(_Model):
@@ -94,3 +99,4 @@ class PaymentOrder(_Model):
     refunded_fen: int = 0
     provider_ref: str | None = None
     refund_ref: str | None = None
+    expires_at: datetime | None = None  # a pending order is unpayable from then on

@@ -109,6 +109,13 @@ def describe(exc: BaseException, paid_fen: int = 0, stage: str = "") -> ErrorVie
                          "finish_cash" if paid_fen else "restart",
                          tr("Buy with the money counted") if paid_fen else tr("Start again"),
                          code, "call_staff", tr("Call staff"))
+    if isinstance(exc, E.PaymentUnsettled):
+        return ErrorView(tr("The payment could not be confirmed"),
+                         tr("The kiosk lost contact with the payment service before it could close the payment."),
+                         tr("If you paid, the money is not lost: the kiosk checks again, then writes your gas "
+                            "or gives the money back."),
+                         tr("Keep the payment record on your phone. Staff can help."),
+                         "restart", tr("Start again"), code, "call_staff", tr("Call staff"))
     if isinstance(exc, E.PaymentError):
         return ErrorView(tr("The payment did not go through"), tr("The payment was declined or timed out."),
                          money, tr("Try again, or pay with cash."), "restart", tr("Start again"), code)

@@ -47,8 +47,9 @@
         <location filename="../../ui/messages.py" line="82"/>
         <location filename="../../ui/messages.py" line="104"/>
         <location filename="../../ui/messages.py" line="111"/>
-        <location filename="../../ui/messages.py" line="125"/>
-        <location filename="../../ui/messages.py" line="127"/>
+        <location filename="../../ui/messages.py" line="118"/>
+        <location filename="../../ui/messages.py" line="132"/>
+        <location filename="../../ui/messages.py" line="134"/>
         <location filename="../../ui/window.py" line="148"/>
         <source>Call staff</source>
         <translation>呼叫工作人员</translation>
@@ -72,9 +73,10 @@
         <location filename="../../ui/messages.py" line="56"/>
         <location filename="../../ui/messages.py" line="103"/>
         <location filename="../../ui/messages.py" line="110"/>
-        <location filename="../../ui/messages.py" line="114"/>
-        <location filename="../../ui/messages.py" line="117"/>
-        <location filename="../../ui/messages.py" line="120"/>
+        <location filename="../../ui/messages.py" line="118"/>
+        <location filename="../../ui/messages.py" line="121"/>
+        <location filename="../../ui/messages.py" line="124"/>
+        <location filename="../../ui/messages.py" line="127"/>
         <source>Start again</source>
         <translation>重新开始</translation>
     </message>
@@ -260,79 +262,99 @@
     </message>
     <message>
         <location filename="../../ui/messages.py" line="113"/>
+        <source>The payment could not be confirmed</source>
+        <translation>无法确认支付结果</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="114"/>
+        <source>The kiosk lost contact with the payment service before it could close the payment.</source>
+        <translation>本机在关闭这笔支付之前与支付服务失去了联系。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="115"/>
+        <source>If you paid, the money is not lost: the kiosk checks again, then writes your gas or gives the money back.</source>
+        <translation>如果您已付款，钱不会丢失：本机会再次核实，然后为您写入气量或退回款项。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="117"/>
+        <source>Keep the payment record on your phone. Staff can help.</source>
+        <translation>请保留手机上的支付记录。工作人员可以协助您。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="120"/>
         <source>The payment did not go through</source>
         <translation>支付没有成功</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="113"/>
+        <location filename="../../ui/messages.py" line="120"/>
         <source>The payment was declined or timed out.</source>
         <translation>支付被拒绝或已超时。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="114"/>
+        <location filename="../../ui/messages.py" line="121"/>
         <source>Try again, or pay with cash.</source>
         <translation>请重试，或改用现金支付。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="116"/>
+        <location filename="../../ui/messages.py" line="123"/>
         <source>This amount cannot be bought</source>
         <translation>无法购买这个金额</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="116"/>
+        <location filename="../../ui/messages.py" line="123"/>
         <source>The amount is outside the allowed range.</source>
         <translation>金额超出了允许的范围。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="117"/>
+        <location filename="../../ui/messages.py" line="124"/>
         <source>Choose another amount.</source>
         <translation>请选择其他金额。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="119"/>
+        <location filename="../../ui/messages.py" line="126"/>
         <source>Please check the form</source>
         <translation>请检查填写内容</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="119"/>
+        <location filename="../../ui/messages.py" line="126"/>
         <source>A field of the repair request is not valid.</source>
         <translation>报修单中有一项填写不正确。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="120"/>
+        <location filename="../../ui/messages.py" line="127"/>
         <source>Correct it and send again.</source>
         <translation>请改正后重新提交。</translation>
     </message>
     <message>
         <location filename="../../ui/messages.py" line="43"/>
-        <location filename="../../ui/messages.py" line="123"/>
+        <location filename="../../ui/messages.py" line="130"/>
         <source>This kiosk is out of service</source>
         <translation>本机暂停服务</translation>
     </message>
     <message>
         <location filename="../../ui/messages.py" line="43"/>
-        <location filename="../../ui/messages.py" line="123"/>
+        <location filename="../../ui/messages.py" line="130"/>
         <source>A part of the kiosk is not working.</source>
         <translation>本机部分设备出现故障。</translation>
     </message>
     <message>
         <location filename="../../ui/messages.py" line="44"/>
-        <location filename="../../ui/messages.py" line="124"/>
+        <location filename="../../ui/messages.py" line="131"/>
         <source>Please use the service counter. Staff have been told.</source>
         <translation>请到服务柜台办理，已通知工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="126"/>
+        <location filename="../../ui/messages.py" line="133"/>
         <source>Something went wrong</source>
         <translation>出现了问题</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="126"/>
+        <location filename="../../ui/messages.py" line="133"/>
         <source>The kiosk could not finish this step.</source>
         <translation>本机未能完成这一步。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="127"/>
+        <location filename="../../ui/messages.py" line="134"/>
         <source>Please call staff; they can help you.</source>
         <translation>请呼叫工作人员，他们会帮助您。</translation>
     </message>

@@ -14,6 +14,7 @@ class ServerConfig:
     staff_token: str | None = None  # when set, the console asks ?token= or X-Staff-Token
     sandbox_payments: bool = False  # the sandbox QR payment provider and its payer endpoint
     public_url: str | None = None  # base of the URLs in QR codes; default: the request's
+    payment_ttl_s: int = 300  # a QR order not paid within this is expired: the payer is refused
     max_skew_s: int = 300
     nonce_keep_s: int = 3600
 

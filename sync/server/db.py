@@ -249,6 +249,7 @@ class PaymentRow(Base):
     refund_ref: Mapped[str | None] = mapped_column(String(40), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)  # unpayable from then on
 
 
 def normalize_url(url: str) -> str:
