@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from kiosk.hashchain import GENESIS
 from sync.protocol import (
     DeviceHealthEvent,
-    EventKind,
     HelpCallEvent,
     PendingCreditAppliedEvent,
     PurchaseEvent,
@@ -176,8 +175,21 @@ def _project(s: Session, kiosk_id: str, row: RowEnvelope) -> None:
         mark_applied(s, kiosk_id, row.txn_id, row.seq, event.credit_id)
     elif isinstance(event, PurchaseEvent) and row.kind in RELEASING_KINDS and event.method == ELSEWHERE:
         release_claims(s, kiosk_id, row.seq, row.txn_id, event.credit_id)
-    elif row.kind == EventKind.CASH_VOUCHER.value:
-        raise_alert(s, kiosk_id, "cash_voucher", f"money held for manual review: {row.body}"[:500], row.seq)
+    if row.kind in REVIEW_KINDS:
+        _review_alert(s, kiosk_id, row, event)
+
+
+# the kiosk's rows that put money on hold for staff (MANUAL_REVIEW, kiosk/purchase/states.py):
+# a voucher for cash not credited, a card pulled mid-write (outcome unknown)
+REVIEW_KINDS = {"purchase.voucher": "cash_voucher", "purchase.card_unknown": "card_outcome_unknown"}
+
+
+def _review_alert(s: Session, kiosk_id: str, row: RowEnvelope, event: object) -> None:
+    held = getattr(event, "model_extra", None) or {}
+    amount = held.get("review_fen", getattr(event, "paid_fen", None))
+    detail = (f"money held for manual review ({REVIEW_KINDS[row.kind]}): txn {row.txn_id}, "
+              f"{amount} fen, card {getattr(event, 'card_serial', None)}: {row.body}")
+    raise_alert(s, kiosk_id, REVIEW_KINDS[row.kind], detail[:500], row.seq)
 
 
 def record_health(s: Session, kiosk_id: str, health: DeviceHealthEvent, journalled_seq: int | None = None) -> None:
