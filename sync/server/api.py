@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from sync.protocol import (
     AccountPage,
@@ -140,8 +140,8 @@ def claim_credit(request: Request, kiosk_id: KioskId, credit_id: str, body: Cred
             raise HTTPException(404, "no such credit") from None
         except credits.ClaimRefused as exc:
             raise HTTPException(409, str(exc)) from None
-        except IntegrityError:
-            continue  # a concurrent claim: read again
+        except (IntegrityError, OperationalError):
+            continue  # a concurrent claim (or a deadlock victim on PostgreSQL): read again
     raise HTTPException(409, "credit claim race")
 
 
@@ -159,7 +159,7 @@ def create_ticket(request: Request, kiosk_id: KioskId, body: TicketCreate) -> Ti
             with sf.begin() as s:
                 row = service.create_ticket(s, kiosk_id, body.kind, f"api:{body.client_ref}", body.summary)
                 return service.ticket_model(row)
-        except IntegrityError:
+        except (IntegrityError, OperationalError):
             continue
     raise HTTPException(409, "ticket race")
 

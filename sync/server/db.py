@@ -1,8 +1,12 @@
 """The server's tables (SQLAlchemy 2) and engine set-up for SQLite (default) and PostgreSQL.
 
 The schema is owned by Alembic (sync/server/migrations); `upgrade()` brings a database to
-head. Downloadable data is append-only: every change is a new row whose autoincrement
-`version` is what a kiosk asks `?since=` for.
+head. Downloadable data is append-only: every change is a new row whose `version` is what a
+kiosk asks `?since=` for. Versions come from one counter row (`next_version`), updated in
+the transaction that writes the row: the update locks the counter until that transaction
+ends, so writers of versioned data take turns and version order is commit order. (An
+autoincrement id is not: on PostgreSQL a transaction holding a lower id may commit after a
+higher one was read, and a kiosk that asked since the higher one would never see it.)
 """
 from __future__ import annotations
 
@@ -25,9 +29,10 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +46,25 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: DateTime(timezone=True)}
+
+
+class VersionCounter(Base):
+    """The one source of download versions (see the module docstring)."""
+
+    __tablename__ = "version_counters"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+DOWNLOADS = "downloads"
+
+
+def next_version(s: Session) -> int:
+    """The next download version, in `s`'s transaction (which then holds the counter's lock
+    until it commits or rolls back)."""
+    value = s.execute(update(VersionCounter).where(VersionCounter.name == DOWNLOADS)
+                      .values(value=VersionCounter.value + 1).returning(VersionCounter.value)).scalar_one()
+    return int(value)
 
 
 class Kiosk(Base):
