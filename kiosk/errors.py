@@ -65,6 +65,13 @@ class CardBlocked(CardError):
     code = "K005"
 
 
+class CardReplaced(CardBlocked):
+    """The utility replaced this card with a new one (account snapshot `replaced_cards`):
+    the old card is not sold to. `data['new_serial']` names its successor."""
+
+    code = "K015"
+
+
 class MeterNotLoaded(CardError):
     """The meter has not loaded the last purchase: insert the card into the meter first."""
 

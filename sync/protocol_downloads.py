@@ -100,6 +100,7 @@ class AccountSnapshot(_Model):
     blocked_cards: list[BlockedCard] = Field(default_factory=list)
     replaced_cards: list[CardReplacement] = Field(default_factory=list)
     version: int = 0  # set by the server
+    signature: str | None = None  # sync.tariff_verify.item_message, by the server's key
 
 
 class Notice(_Model):
@@ -111,6 +112,7 @@ class Notice(_Model):
     kiosk_id: str | None = None  # None: every kiosk
     withdrawn: bool = False
     version: int = 0
+    signature: str | None = None  # sync.tariff_verify.item_message, by the server's key
 
 
 class PendingCreditStatus(str, enum.Enum):
@@ -171,6 +173,7 @@ class Ticket(_Model):
     updated_at: datetime
     note: str = ""
     version: int = 0
+    signature: str | None = None  # sync.tariff_verify.item_message, by the server's key
 
 
 class TicketCreate(_Model):

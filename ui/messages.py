@@ -54,6 +54,11 @@ def describe(exc: BaseException, paid_fen: int = 0, stage: str = "") -> ErrorVie
         return ErrorView(tr("The card was removed"), tr("The card left the reader before we finished."),
                          money, tr("Start again and leave the card in until you are told to take it."),
                          "restart", tr("Start again"), code)
+    if isinstance(exc, E.CardReplaced):
+        return ErrorView(tr("This card was replaced by a new one"),
+                         tr("The gas company has issued a new card for this account; this old card can no longer be used."),
+                         money, tr("Use the new card or ask staff."),
+                         "take_card", tr("Take the card and finish"), code, "call_staff", tr("Call staff"))
     if isinstance(exc, E.CardBlocked):
         return ErrorView(tr("This card is blocked"),
                          tr("The gas company has blocked this card (for example reported lost)."),

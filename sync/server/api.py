@@ -32,7 +32,6 @@ from sync.protocol import (
     UploadAck,
     UploadBatch,
 )
-from sync.tariff_verify import pending_credit_message
 
 from . import credits, service
 from .cardkeys import CardCryptoError, authorise_load, quota_mac
@@ -108,22 +107,23 @@ def tariffs(request: Request, kiosk_id: KioskId, since: Since = 0) -> TariffPage
 
 @router.get("/accounts", response_model=AccountPage)
 def accounts(request: Request, kiosk_id: KioskId, since: Since = 0) -> AccountPage:
-    items, version, more = service.accounts_since(_state(request).sf, since)
-    return AccountPage(since=since, version=version, more=more, items=items)
+    state = _state(request)
+    items, version, more = service.accounts_since(state.sf, since)
+    return AccountPage(since=since, version=version, more=more, items=[state.signer.sign_item(i) for i in items])
 
 
 @router.get("/notices", response_model=NoticePage)
 def notices(request: Request, kiosk_id: KioskId, since: Since = 0) -> NoticePage:
-    items, version, more = service.notices_since(_state(request).sf, kiosk_id, since)
-    return NoticePage(since=since, version=version, more=more, items=items)
+    state = _state(request)
+    items, version, more = service.notices_since(state.sf, kiosk_id, since)
+    return NoticePage(since=since, version=version, more=more, items=[state.signer.sign_item(i) for i in items])
 
 
 @router.get("/pending-credits", response_model=PendingCreditPage)
 def pending_credits(request: Request, kiosk_id: KioskId, since: Since = 0) -> PendingCreditPage:
     state = _state(request)
     items, version, more = service.pending_credits_since(state.sf, since)
-    signed = [c.model_copy(update={"signature": state.signer.sign_bytes(pending_credit_message(c))}) for c in items]
-    return PendingCreditPage(since=since, version=version, more=more, items=signed)
+    return PendingCreditPage(since=since, version=version, more=more, items=[state.signer.sign_item(c) for c in items])
 
 
 @router.post("/pending-credits/{credit_id}/claim", response_model=PendingCredit)
@@ -135,7 +135,7 @@ def claim_credit(request: Request, kiosk_id: KioskId, credit_id: str, body: Cred
         try:
             with state.sf.begin() as s:
                 claimed = credits.claim(s, kiosk_id, credit_id, body)
-            return claimed.model_copy(update={"signature": state.signer.sign_bytes(pending_credit_message(claimed))})
+            return state.signer.sign_item(claimed)
         except KeyError:
             raise HTTPException(404, "no such credit") from None
         except credits.ClaimRefused as exc:
@@ -147,18 +147,19 @@ def claim_credit(request: Request, kiosk_id: KioskId, credit_id: str, body: Cred
 
 @router.get("/tickets", response_model=TicketPage)
 def tickets(request: Request, kiosk_id: KioskId, since: Since = 0) -> TicketPage:
-    items, version, more = service.tickets_since(_state(request).sf, kiosk_id, since)
-    return TicketPage(since=since, version=version, more=more, items=items)
+    state = _state(request)
+    items, version, more = service.tickets_since(state.sf, kiosk_id, since)
+    return TicketPage(since=since, version=version, more=more, items=[state.signer.sign_item(t) for t in items])
 
 
 @router.post("/tickets", response_model=Ticket)
 def create_ticket(request: Request, kiosk_id: KioskId, body: TicketCreate) -> Ticket:
-    sf = _state(request).sf
+    state = _state(request)
     for _ in range(3):
         try:
-            with sf.begin() as s:
+            with state.sf.begin() as s:
                 row = service.create_ticket(s, kiosk_id, body.kind, f"api:{body.client_ref}", body.summary)
-                return service.ticket_model(row)
+                return state.signer.sign_item(service.ticket_model(row))
         except (IntegrityError, OperationalError):
             continue
     raise HTTPException(409, "ticket race")

@@ -133,7 +133,7 @@ def publish_tariff(sf: SF, signer: TariffSigner, doc: TariffDocument | dict[str,
 def put_account(sf: SF, snap: AccountSnapshot) -> int:
     with sf.begin() as s:
         row = AccountRow(version=next_version(s), customer_no=snap.customer_no,
-                         data=snap.model_dump_json(exclude={"version"}))
+                         data=snap.model_dump_json(exclude={"version", "signature"}))
         s.add(row)
         s.flush()
         return row.version
@@ -145,7 +145,7 @@ def put_notice(sf: SF, notice: Notice) -> int:
             version=next_version(s),
             notice_id=notice.notice_id,
             kiosk_id=notice.kiosk_id,
-            data=notice.model_dump_json(exclude={"version"}),
+            data=notice.model_dump_json(exclude={"version", "signature"}),
         )
         s.add(row)
         s.flush()

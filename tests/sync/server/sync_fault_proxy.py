@@ -9,6 +9,9 @@ Each accepted connection takes the next mode from `script` (then `default`):
   blackhole       accept and read, never forward, never answer
   refuse          accept and reset at once
   delay           forward both ways after `delay_s`
+  answer          read the request, answer with the bytes in `answer` (a forger, a replay)
+`tamper`, when set, rewrites each chunk of every forwarded answer (a man in the middle);
+`responses` keeps the bytes of every answer forwarded whole (what a replay would send).
 The kiosk's client should not keep connections alive, so every request meets a mode.
 """
 from __future__ import annotations
@@ -19,10 +22,11 @@ import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
 
-MODES = ("pass", "drop_response", "reset_request", "reset_response", "blackhole", "refuse", "delay")
+MODES = ("pass", "drop_response", "reset_request", "reset_response", "blackhole", "refuse", "delay", "answer")
 
 
 def _reset(sock: socket.socket) -> None:
@@ -48,6 +52,9 @@ class FaultProxy:
         self.default = default
         self.delay_s = delay_s
         self.script: deque[str] = deque()
+        self.answer = b""
+        self.tamper: Callable[[bytes], bytes] | None = None
+        self.responses: list[bytes] = []
         self.counts: dict[str, int] = {m: 0 for m in MODES}
         self._lock = threading.Lock()
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -105,6 +112,15 @@ class FaultProxy:
         if mode == "refuse":
             _reset(client)
             return
+        if mode == "answer":
+            try:
+                client.settimeout(10)
+                client.recv(65536)
+                client.sendall(self.answer)
+            except OSError:
+                pass
+            _reset(client)
+            return
         if mode == "blackhole":
             try:
                 client.settimeout(60)
@@ -128,6 +144,7 @@ class FaultProxy:
 
     def _pump(self, src: socket.socket, dst: socket.socket, mode: str, direction: str, done: threading.Event) -> None:
         first = True
+        seen = bytearray()
         try:
             src.settimeout(60)
             while not done.is_set():
@@ -141,10 +158,17 @@ class FaultProxy:
                 if first and mode == f"reset_{direction}":
                     dst.sendall(data[: max(1, len(data) // 2)])
                     break
+                if direction == "response":
+                    seen += data
+                    if self.tamper is not None:
+                        data = self.tamper(data)
                 dst.sendall(data)
                 first = False
         except OSError:
             pass
+        if direction == "response" and seen:
+            with self._lock:
+                self.responses.append(bytes(seen))
         if not done.is_set():
             done.set()
             _reset(src)

@@ -185,7 +185,7 @@ def test_money_held_for_manual_review_raises_an_alert(live: LiveServer, tmp_path
     k = live.new_kiosk()
     k.close()
     journal = open_journal(tmp_path / "journal.db", k.kiosk_id)
-    http = HttpServer(live.base_url, k.kiosk_id, k.key)
+    http = HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex)
     try:
         svc = PurchaseService(KioskContext(
             kiosk_id=k.kiosk_id, terminal_no=2, journal=journal, clock=FixedClock(),

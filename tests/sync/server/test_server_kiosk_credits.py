@@ -33,7 +33,7 @@ class Kiosk:
         k.close()
         d.mkdir(parents=True, exist_ok=True)
         self.kiosk_id = k.kiosk_id
-        self.server = HttpServer(base_url or live.base_url, k.kiosk_id, k.key, timeout_s=2.0)
+        self.server = HttpServer(base_url or live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=2.0)
         self.journal = Journal(d / "journal.db", k.kiosk_id)
         self.journal.open()
         self.card = card

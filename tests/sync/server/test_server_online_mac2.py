@@ -32,7 +32,7 @@ def test_mac2_from_the_server_while_it_answers(live: LiveServer, card_env) -> No
     emu.issue_cpu("u", "0A0B0C0D0E0F0102", balance=100, mlk=keys.mlk[1].hex(), mtk=keys.mtk.hex())
     k = live.new_kiosk()
     k.close()
-    server = HttpServer(live.base_url, k.kiosk_id, k.key, timeout_s=5.0)
+    server = HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=5.0)
     quota = emu.dump("sam")["quota"]
     try:
         assert _load(emu, readers, "u", server_mac2(server)) == (1, 2600)
@@ -45,7 +45,7 @@ def test_mac2_from_the_server_while_it_answers(live: LiveServer, card_env) -> No
 def test_the_sam_authorises_when_the_server_is_out_of_reach(card_env) -> None:  # type: ignore[no-untyped-def]
     emu, readers = card_env
     emu.issue_cpu("d", "0A0B0C0D0E0F0103", balance=0)  # keys of the kiosk's SAM
-    dead = HttpServer("http://127.0.0.1:9", "K-NONE", b"\0" * 32, timeout_s=1.0)
+    dead = HttpServer("http://127.0.0.1:9", "K-NONE", b"\0" * 32, server_key="00" * 32, timeout_s=1.0)
     quota = emu.dump("sam")["quota"]
     try:
         assert _load(emu, readers, "d", server_mac2(dead)) == (1, 2500)
@@ -70,7 +70,7 @@ def test_quota_token_replenishes_the_sam_once(live: LiveServer, card_env) -> Non
     emu.set_quota(100)
     k = live.new_kiosk()
     k.close()
-    server = HttpServer(live.base_url, k.kiosk_id, k.key, timeout_s=5.0)
+    server = HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=5.0)
     try:
         assert replenish_sam(server, sam, None, below_fen=1000) == live.state.card_keys.quota_fen
         assert emu.dump("sam")["quota"] == live.state.card_keys.quota_fen

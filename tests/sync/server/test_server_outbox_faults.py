@@ -40,7 +40,7 @@ class Rig:
     key: bytes
 
     def client(self, timeout_s: float = 2.0) -> HttpServer:
-        return HttpServer(self.proxy.url, self.kiosk_id, self.key, timeout_s=timeout_s, keepalive=False)
+        return HttpServer(self.proxy.url, self.kiosk_id, self.key, server_key=self.live.state.signer.public_key_hex, timeout_s=timeout_s, keepalive=False)
 
     def drain(self, client: HttpServer, *, batch: int = 10, max_tries: int = 200) -> int:
         """upload_once until nothing is pending; returns how many calls failed."""

@@ -39,7 +39,7 @@ def test_qr_purchase_refunded_when_the_card_refuses_and_journalled_to_the_server
     k.close()
     journal = open_journal(tmp_path / "journal.db", k.kiosk_id)
     cache = DownloadCache(tmp_path / "cache.db")
-    http = HttpServer(live.base_url, k.kiosk_id, k.key)
+    http = HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex)
     clock = FixedClock()
     sync = SyncClient(journal, http, clock, cache, live.state.signer.public_key_hex, rnd=random.Random(0))
     try:
@@ -113,7 +113,7 @@ class _QrKiosk:
         k.close()
         self.proxy = FaultProxy(live.port)
         self.base_url = live.base_url
-        self.http = HttpServer(self.proxy.url, k.kiosk_id, k.key, timeout_s=2, keepalive=False)
+        self.http = HttpServer(self.proxy.url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=2, keepalive=False)
         self.shown: list[str] = []
         self.qr = QrPayment(self.http, show_qr=self._show, poll_s=0.05, timeout_s=0.4,
                             settle_tries=2, settle_pause_s=0.01)

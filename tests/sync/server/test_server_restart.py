@@ -98,7 +98,8 @@ def test_server_killed_mid_upload_and_restarted(db_url: str, tmp_path: Path) -> 
     server.start()
     journal = open_journal(tmp_path / "journal.db", kiosk_id)
     clock = FakeClock()
-    client = HttpServer(server.url, kiosk_id, key, timeout_s=3, keepalive=False)
+    client = HttpServer(server.url, kiosk_id, key, server_key=state.signer.public_key_hex, timeout_s=3,
+                        keepalive=False)
     done = threading.Event()
     failures: list[str] = []
 

@@ -71,7 +71,7 @@ def kiosk(live: LiveServer, tmp_path: Path) -> Iterator[Kiosk]:
     journal = open_journal(tmp_path / "journal.db", k.kiosk_id)
     cache = DownloadCache(tmp_path / "cache.db")
     clock = FakeClock()
-    http = HttpServer(proxy.url, k.kiosk_id, k.key, timeout_s=2, keepalive=False)
+    http = HttpServer(proxy.url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=2, keepalive=False)
     client = SyncClient(journal, http, clock, cache, live.state.signer.public_key_hex, settings=FAST,
                         rnd=random.Random(1))
     try:
@@ -206,7 +206,7 @@ def test_thirty_days_offline_on_the_kiosk_s_real_clock(live: LiveServer, tmp_pat
     proxy = FaultProxy(live.port, default="refuse")
     journal = open_journal(tmp_path / "journal.db", k.kiosk_id)
     cache = DownloadCache(tmp_path / "cache.db")
-    http = HttpServer(proxy.url, k.kiosk_id, k.key, timeout_s=2, keepalive=False)
+    http = HttpServer(proxy.url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=2, keepalive=False)
     clock = SystemClock()
     client = SyncClient(journal, http, clock, cache, live.state.signer.public_key_hex, settings=FAST,
                         rnd=random.Random(3))
