@@ -18,6 +18,8 @@ from .states import Ev, S, next_state
 # The events that end a purchase with nothing written onto the card (money given back, or
 # none taken). Their rows name the purchase's credit paid elsewhere, if any (`credit_id`).
 ENDS_WITHOUT_CREDIT = frozenset({Ev.REFUNDED, Ev.CANCEL})
+# how a note in escrow ends: journal kind cash.note_<outcome>
+NOTE_OUTCOMES = ("stacked", "returned", "jammed")
 
 
 class Ledger:
@@ -82,7 +84,7 @@ class Ledger:
                      counter_after: int) -> int:
         """outcome: stacked (money taken), returned (back to the resident), jammed (stuck in
         the acceptor, not counted: held for the technician)."""
-        assert outcome in ("stacked", "returned", "jammed")
+        assert outcome in NOTE_OUTCOMES
         note = s.get(CashNote, note_id)
         assert note is not None and note.state == "escrow"
         note.state = outcome

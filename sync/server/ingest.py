@@ -169,8 +169,6 @@ def _project(s: Session, kiosk_id: str, row: RowEnvelope) -> None:
     elif isinstance(event, HelpCallEvent):
         summary = event.reason if event.screen is None else f"{event.reason} (screen {event.screen})"
         create_ticket(s, kiosk_id, TicketKind.HELP, f"journal:{row.seq}", summary, row.txn_id)
-    elif isinstance(event, DeviceHealthEvent):
-        record_health(s, kiosk_id, event, journalled_seq=row.seq)
     elif isinstance(event, PendingCreditAppliedEvent):
         mark_applied(s, kiosk_id, row.txn_id, row.seq, event.credit_id)
     elif isinstance(event, PurchaseEvent) and row.kind in RELEASING_KINDS and event.method == ELSEWHERE:
@@ -192,13 +190,14 @@ def _review_alert(s: Session, kiosk_id: str, row: RowEnvelope, event: object) ->
     raise_alert(s, kiosk_id, REVIEW_KINDS[row.kind], detail[:500], row.seq)
 
 
-def record_health(s: Session, kiosk_id: str, health: DeviceHealthEvent, journalled_seq: int | None = None) -> None:
+def record_health(s: Session, kiosk_id: str, health: DeviceHealthEvent) -> None:
+    """A heartbeat's device health (the console's kiosk row)."""
     kiosk = s.get(Kiosk, kiosk_id)
     if kiosk is None:
         return
     kiosk.health_json = health.model_dump_json()
     kiosk.health_at = utcnow()
     reported = health.journal_last_seq
-    if reported is not None and journalled_seq is None and reported < kiosk.last_seq:
+    if reported is not None and reported < kiosk.last_seq:
         detail = f"kiosk reports journal seq {reported}, the server holds {kiosk.last_seq}: truncated journal"
         raise_alert(s, kiosk_id, "truncation", detail, reported)
