@@ -25,7 +25,7 @@ def server_mac2(server: HttpServer) -> OnlineMac2:
     return mac2
 
 
-def replenish_sam(server: HttpServer, sam: SamPort, journal_last_seq: int | None,
+def replenish_sam(server: HttpServer, sam: SamPort, journal_last_seq: int,
                   below_fen: int) -> int | None:
     """When the SAM's offline quota is below `below_fen`, fetch a quota token from the server
     and apply it (REPLENISH QUOTA sets, it does not add; a stale token is refused by the SAM).

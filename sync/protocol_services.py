@@ -38,9 +38,9 @@ class QuotaRequest(_Model):
 
     sam_id: str = Field(pattern=r"^[0-9A-Fa-f]{12}$")
     sam_counter: int = Field(ge=0, le=0xFFFFFFFF)
-    # the kiosk's highest journal seq: the quota is renewed only when the server holds the
-    # whole journal (the quota caps what a kiosk may credit between syncs)
-    journal_last_seq: int | None = Field(default=None, ge=0)
+    # the kiosk's highest journal seq (required): the quota is renewed only when the server
+    # holds exactly the whole journal (the quota caps what a kiosk may credit between syncs)
+    journal_last_seq: int = Field(ge=0)
 
 
 class QuotaToken(_Model):

@@ -33,11 +33,12 @@ from sync.protocol import (
     UploadBatch,
 )
 
-from . import credits, service
+from . import credits, mac2_ledger, service
 from .cardkeys import CardCryptoError, authorise_load, quota_mac
 from .db import JournalRow, Kiosk, Mac2Issued, QuotaIssued
 from .ingest import ingest, record_health
 from .security import kiosk_auth
+from .service import raise_alert
 from .state import ServerState
 
 logger = logging.getLogger(__name__)
@@ -64,8 +65,15 @@ def tariff_key(request: Request) -> dict[str, str]:
 def upload(request: Request, kiosk_id: KioskId, batch: UploadBatch) -> JSONResponse:
     if batch.kiosk_id != kiosk_id:
         raise HTTPException(403, "batch of another kiosk")
-    ack, ok = ingest(_state(request).sf, kiosk_id, batch.rows)
+    state = _state(request)
+    ack, ok = ingest(state.sf, kiosk_id, batch.rows)
+    _flag_unmatched_mac2(state)
     return JSONResponse(ack.model_dump(mode="json"), status_code=200 if ok else 422)
+
+
+def _flag_unmatched_mac2(state: ServerState) -> None:
+    with state.sf.begin() as s:
+        mac2_ledger.flag_unmatched(s, datetime.now(UTC), state.config.mac2_match_within_s)
 
 
 @router.get("/status", response_model=KioskStatus)
@@ -96,6 +104,7 @@ def heartbeat(request: Request, kiosk_id: KioskId, health: DeviceHealthEvent) ->
         kiosk = s.get(Kiosk, kiosk_id)
         assert kiosk is not None
         last = kiosk.last_seq
+    _flag_unmatched_mac2(_state(request))
     return HeartbeatAck(server_time=datetime.now(UTC), last_seq=last)
 
 
@@ -167,8 +176,12 @@ def create_ticket(request: Request, kiosk_id: KioskId, body: TicketCreate) -> Ti
 
 @router.post("/card/mac2", response_model=Mac2Response)
 def card_mac2(request: Request, kiosk_id: KioskId, req: Mac2Request) -> Mac2Response:
-    """Online MAC2 for a CPU-card load; idempotent on (kiosk, txn_id) for the same request."""
+    """Online MAC2 for a CPU-card load; idempotent on (kiosk, txn_id) for the same request.
+    Never above the purchase maximum; each issuance is kept and reconciled with the kiosk's
+    journal (mac2_ledger)."""
     state = _state(request)
+    if req.amount_fen > state.config.max_load_fen:
+        raise HTTPException(422, f"{req.amount_fen} fen is above the purchase maximum {state.config.max_load_fen}")
     req_json = req.model_dump_json()
     with state.sf() as s:
         done = s.scalars(select(Mac2Issued).where(Mac2Issued.kiosk_id == kiosk_id, Mac2Issued.txn_id == req.txn_id)).first()
@@ -195,7 +208,8 @@ def card_mac2(request: Request, kiosk_id: KioskId, req: Mac2Request) -> Mac2Resp
     mac2 = auth.mac2.hex().upper()
     try:
         with state.sf.begin() as s:
-            s.add(Mac2Issued(kiosk_id=kiosk_id, txn_id=req.txn_id, request_json=req_json, mac2=mac2))
+            s.add(Mac2Issued(kiosk_id=kiosk_id, txn_id=req.txn_id, request_json=req_json, mac2=mac2,
+                             card_serial=req.card_serial.upper(), amount_fen=req.amount_fen, state="issued"))
     except IntegrityError:
         return card_mac2(request, kiosk_id, req)  # a concurrent twin stored it: answer that
     logger.info("MAC2 issued to kiosk %s for txn %s, %d fen", kiosk_id, req.txn_id, req.amount_fen)
@@ -211,8 +225,16 @@ def sam_quota(request: Request, kiosk_id: KioskId, req: QuotaRequest) -> QuotaTo
     with state.sf() as s:
         kiosk = s.get(Kiosk, kiosk_id)
         assert kiosk is not None
-        if req.journal_last_seq is not None and req.journal_last_seq > kiosk.last_seq:
+        if req.journal_last_seq > kiosk.last_seq:
             raise HTTPException(409, f"upload the journal first (server holds seq {kiosk.last_seq})")
+        held = kiosk.last_seq
+        if req.journal_last_seq < held:
+            s.rollback()
+            detail = (f"kiosk asks for a SAM quota with journal seq {req.journal_last_seq}, the server "
+                      f"holds {held}: truncated or replaced journal")
+            with state.sf.begin() as w:
+                raise_alert(w, kiosk_id, "truncation", detail, req.journal_last_seq)
+            raise HTTPException(409, detail)
         other = s.scalars(select(QuotaIssued).where(QuotaIssued.sam_id == sam_id)).first()
         if other is not None and other.kiosk_id != kiosk_id:
             raise HTTPException(403, "SAM belongs to another kiosk")

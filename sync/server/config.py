@@ -15,6 +15,8 @@ class ServerConfig:
     sandbox_payments: bool = False  # the sandbox QR payment provider and its payer endpoint
     public_url: str | None = None  # base of the URLs in QR codes; default: the request's
     payment_ttl_s: int = 300  # a QR order not paid within this is expired: the payer is refused
+    max_load_fen: int = 200_000  # no online MAC2 above the purchase maximum (2 000 yuan)
+    mac2_match_within_s: int = 3600  # a MAC2 whose load no journal row reports by then alerts
     max_skew_s: int = 300
     nonce_keep_s: int = 3600
 

@@ -242,6 +242,12 @@ class Mac2Issued(Base):
     request_json: Mapped[str] = mapped_column(Text)
     mac2: Mapped[str] = mapped_column(String(8))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # what was authorised, and what the kiosk's journal said about it (sync/server/mac2_ledger.py):
+    # issued -> matched | mismatch | not_loaded | unmatched (legacy: issued before this was kept)
+    card_serial: Mapped[str | None] = mapped_column(String(32), default=None)
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    state: Mapped[str] = mapped_column(String(16), default="issued", index=True)
+    matched_seq: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
 class QuotaIssued(Base):

@@ -36,6 +36,7 @@ from sync.protocol import (
     parse_event,
 )
 
+from . import mac2_ledger
 from .card_loads import observe_card
 from .credits import ELSEWHERE, RELEASING_KINDS, mark_applied, release_claims
 from .db import JournalRow, Kiosk, utcnow
@@ -156,6 +157,7 @@ def _project(s: Session, kiosk_id: str, row: RowEnvelope) -> None:
     except ValueError:
         body = None  # not JSON: parse_event below raises the alert for known kinds
     loaded = observe_card(s, kiosk_id, row.seq, row.txn_id, row.kind, body)
+    mac2_ledger.reconcile(s, kiosk_id, row.seq, row.txn_id, row.kind, body)
     if loaded is not None:  # this row wrote a credit paid elsewhere onto the card
         mark_applied(s, kiosk_id, row.txn_id, row.seq, loaded)
     try:

@@ -73,9 +73,11 @@ def revoke_kiosk(sf: SF, kiosk_id: str) -> None:
     logger.warning("kiosk %s revoked", kiosk_id)
 
 
-def raise_alert(s: Session, kiosk_id: str | None, kind: str, detail: str, seq: int | None = None) -> None:
-    """Adds an alert unless the same unresolved one exists (a retrying kiosk makes one)."""
-    exists = s.scalar(
+def raise_alert(s: Session, kiosk_id: str | None, kind: str, detail: str, seq: int | None = None,
+                *, once: bool = True) -> None:
+    """Adds an alert unless the same unresolved one exists (a retrying kiosk makes one);
+    `once=False` for a caller that raises it once per fact itself."""
+    exists = None if not once else s.scalar(
         select(Alert.id).where(
             Alert.kiosk_id == kiosk_id, Alert.kind == kind, Alert.seq == seq, Alert.resolved.is_(False)
         )
