@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from kiosk.crashpoints import crash_point
 from kiosk.hashchain import GENESIS
 from sync.protocol import (
     DeviceHealthEvent,
@@ -147,6 +148,7 @@ def _one(s: Session, kiosk_id: str, row: RowEnvelope) -> tuple[RowResult, _Refus
         update(Kiosk).where(Kiosk.kiosk_id == kiosk_id, Kiosk.last_seq < row.seq).values(last_seq=row.seq)
     )
     _project(s, kiosk_id, row)
+    crash_point("server:ingest:row")  # tests kill the server here, mid-batch (kiosk/crashpoints.py)
     return RowResult(seq=row.seq, status=RowStatus.STORED, row_hash=row.row_hash), None
 
 

@@ -60,6 +60,7 @@ def test_quota_token_replenishes_the_sam_once(live: LiveServer, card_env) -> Non
     from devices.sim.emulator import DEMO_KEYS
     from devices.sim.sam_card import SamKeys
     from sync.card_online import replenish_sam
+    from sync.protocol import QuotaRequest
 
     emu, readers = card_env
     assert isinstance(DEMO_KEYS, SamKeys)
@@ -72,16 +73,20 @@ def test_quota_token_replenishes_the_sam_once(live: LiveServer, card_env) -> Non
     k.close()
     server = HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=5.0)
     try:
-        assert replenish_sam(server, sam, None, below_fen=1000) == live.state.card_keys.quota_fen
+        # the server's token for the SAM's counter now: valid exactly once
+        token = server.quota_token(QuotaRequest(sam_id=sam_id, sam_counter=sam.info().counter, journal_last_seq=0))
+        assert sam.replenish_quota(token.new_quota_fen, token.sam_counter, bytes.fromhex(token.mac))
         assert emu.dump("sam")["quota"] == live.state.card_keys.quota_fen
-        assert replenish_sam(server, sam, None, below_fen=1000) is None  # enough now
+        assert replenish_sam(server, sam, 0, below_fen=1000) is None  # enough now
         emu.set_quota(100)
-        info = sam.info()
-        # a replayed token (an old counter) is refused by the SAM itself
-        assert not sam.replenish_quota(5_000_000, info.counter - 1, b"\0\0\0\0")
+        # the same real token replayed: the SAM's counter moved on, it refuses it
+        assert not sam.replenish_quota(token.new_quota_fen, token.sam_counter, bytes.fromhex(token.mac))
+        assert emu.dump("sam")["quota"] == 100
+        assert replenish_sam(server, sam, 0, below_fen=1000) == live.state.card_keys.quota_fen  # a fresh one works
+        emu.set_quota(100)
         with pytest.raises(Mac2Refused):
             live.state.card_keys.quota_keys[sam_id] = b"\x11" * 16  # a forged key on the server side
-            replenish_sam(server, sam, None, below_fen=1000)
+            replenish_sam(server, sam, 0, below_fen=1000)
         assert emu.dump("sam")["quota"] == 100
     finally:
         server.close()
