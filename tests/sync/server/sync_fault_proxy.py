@@ -46,6 +46,28 @@ def _reset(sock: socket.socket) -> None:
         pass
 
 
+def _read_request(sock: socket.socket) -> bytes:
+    """One whole HTTP request (headers, then Content-Length bytes of body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 class FaultProxy:
     def __init__(self, upstream_port: int, *, default: str = "pass", delay_s: float = 0.3) -> None:
         self.upstream_port = upstream_port
@@ -115,7 +137,7 @@ class FaultProxy:
         if mode == "answer":
             try:
                 client.settimeout(10)
-                client.recv(65536)
+                _read_request(client)
                 client.sendall(self.answer)
             except OSError:
                 pass

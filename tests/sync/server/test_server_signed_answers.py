@@ -121,7 +121,12 @@ def test_a_forged_or_replayed_upload_ack_marks_nothing_sent(rig: Rig) -> None:
     assert unsent(rig.journal) == 3 and server_chain(rig.live.sf, rig.kiosk_id) == []
     # a real, signed answer to an earlier request, replayed for this one
     rig.proxy.default = "pass"
+    before = len(rig.proxy.responses)
     rig.client.heartbeat_job()
+    deadline = time.monotonic() + 10
+    while len(rig.proxy.responses) == before:  # the proxy's pump records it as it finishes
+        assert time.monotonic() < deadline, "the proxy recorded no answer"
+        time.sleep(0.01)
     recorded = rig.proxy.responses[-1]
     assert b"x-server-signature" in recorded.lower()
     rig.proxy.default, rig.proxy.answer = "answer", recorded
