@@ -81,25 +81,34 @@ class SiteTariffs(Sequence["Tariff"]):
 
 
 class SiteAccounts:
-    """Account data, blocked cards and notices from the sync client's download cache."""
+    """Account data, blocked and replaced cards and notices from the sync client's download
+    cache: only what the server signed (checked on every read), notices only while in force."""
 
-    def __init__(self, cache: Any, sync: Any) -> None:
-        self.cache, self.sync = cache, sync
+    def __init__(self, cache: Any, sync: Any, public_key: str, clock: Any) -> None:
+        self.cache, self.sync, self.public_key, self.clock = cache, sync, public_key, clock
 
     def account(self, customer_no: str) -> dict[str, Any] | None:
-        found: dict[str, Any] | None = self.cache.get("accounts", customer_no)
-        return found
+        snap = self.cache.account(customer_no, self.public_key)
+        return None if snap is None else dict(snap.model_dump(mode="json"))
 
     def notices(self) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = self.cache.all("notices")
-        return items
+        """Not withdrawn, not expired, not yet to come (sync.cache.in_force), newest first."""
+        return [n.model_dump(mode="json") for n in self.cache.notices(self.public_key, self.clock.now())]
 
     def as_of(self) -> Any:
         return self.sync.last_answer_at
 
     def is_blocked(self, serial: str) -> bool:
-        return any(b.get("serial") == serial for a in self.cache.all("accounts")
-                   for b in a.get("blocked_cards", []))
+        """True for a blocked card. A card replaced by a new one raises CardReplaced (its own
+        words: use the new card), so the purchase's card check refuses it before any money."""
+        from kiosk.errors import CardReplaced
+
+        accounts = self.cache.accounts(self.public_key)
+        for a in accounts:
+            for r in a.replaced_cards:
+                if r.old_serial == serial:
+                    raise CardReplaced("card was replaced by a new one", serial=serial, new_serial=r.new_serial)
+        return any(b.serial == serial for a in accounts for b in a.blocked_cards)
 
 
 @dataclass
@@ -155,7 +164,7 @@ def build_site(cfg: Any) -> Site:
     clock = SystemClock()
     journal = Journal(cfg.journal_path, cfg.kiosk_id)
     journal.open()
-    server = HttpServer(cfg.server_url, cfg.kiosk_id, key, timeout_s=15.0)
+    server = HttpServer(cfg.server_url, cfg.kiosk_id, key, server_key=public_key, timeout_s=15.0)
     cache = DownloadCache(cfg.data_dir / "downloads.db")
     printer = EscposReceiptPrinter.from_config(cfg.printer_url, cfg.printer_model)
     readers = CardReaders(cfg.card_reader, cfg.sam_reader, online_mac2=server_mac2(server),
@@ -188,7 +197,7 @@ def build_site(cfg: Any) -> Site:
     sync = SyncClient(journal, server, clock, cache, public_key, health=health, sam=readers.sam,
                       settings=SyncSettings(sam_replenish_below_fen=cfg.sam_replenish_below_fen,
                                             sam_interval_s=cfg.sam_check_interval_s))
-    accounts = SiteAccounts(cache, sync)
+    accounts = SiteAccounts(cache, sync, public_key, clock)
     svc = PurchaseService(KioskContext(
         kiosk_id=cfg.kiosk_id, terminal_no=cfg.terminal, journal=journal, clock=clock,
         printer=printer, tariffs=SiteTariffs(cache, public_key), utility_name=cfg.utility_name,

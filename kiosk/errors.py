@@ -65,6 +65,13 @@ class CardBlocked(CardError):
     code = "K005"
 
 
+class CardReplaced(CardBlocked):
+    """The utility replaced this card with a new one (account snapshot `replaced_cards`):
+    the old card is not sold to. `data['new_serial']` names its successor."""
+
+    code = "K017"
+
+
 class MeterNotLoaded(CardError):
     """The meter has not loaded the last purchase: insert the card into the meter first."""
 
@@ -98,6 +105,14 @@ class SamQuotaExceeded(KioskError):
 # --- payment / printer ----------------------------------------------------------
 class PaymentError(KioskError):
     code = "P001"
+
+
+class PaymentUnsettled(PaymentError):
+    """The provider could not confirm that the order is closed (cancelled, expired or paid):
+    money may still be taken, so the purchase stays open and is settled later by asking again
+    (recovery): paid goes on to the card or a refund, cancelled closes it."""
+
+    code = "P002"
 
 
 class PrinterError(KioskError):

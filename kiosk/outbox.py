@@ -35,6 +35,22 @@ def unsent_state(s: Session) -> tuple[int, datetime | None, int]:
     return int(last), (None if oldest is None else datetime.fromisoformat(oldest)), int(n)
 
 
+def highest_sent(s: Session) -> int:
+    return int(s.scalar(select(func.max(OutboxRow.seq)).where(OutboxRow.sent == 1)) or 0)
+
+
+def resend_after(s: Session, server_last_seq: int, note: str) -> int:
+    """The server says it holds this kiosk's rows only up to `server_last_seq` (restored
+    from a backup, or a row lost): every row after it is unsent again, so the next uploads
+    fill the gap from there. Returns how many rows were marked unsent."""
+    result = s.execute(update(OutboxRow).where(OutboxRow.seq > server_last_seq, OutboxRow.sent == 1)
+                       .values(sent=0, sent_at=None, last_error=note[:500]))
+    n = int(getattr(result, "rowcount", 0) or 0)
+    if n:
+        logger.error("server holds seq %d only: %d rows marked unsent again (%s)", server_last_seq, n, note)
+    return n
+
+
 def _mark_sent(s: Session, seqs: list[int], now: str) -> None:
     if seqs:
         s.execute(update(OutboxRow).where(OutboxRow.seq.in_(seqs)).values(sent=1, sent_at=now))

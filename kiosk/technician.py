@@ -235,6 +235,9 @@ class SyncStatus:
     server: str = ""
     sam_quota_fen: int | None = None
     sam_error: str | None = None
+    # the server answered but does not take the journal (a refused upload: conflict, chain
+    # break), or holds fewer rows than the kiosk had sent (rows queued again): at once an alert
+    problem: str | None = None
 
     @property
     def unsent_age(self) -> timedelta | None:
@@ -242,9 +245,10 @@ class SyncStatus:
 
     @property
     def alert(self) -> bool:
-        """The oldest unsent row is older than the threshold (sync.jobs.SyncClient.sync_alert)."""
+        """The oldest unsent row is older than the threshold, or the server refuses the
+        journal (sync.jobs.SyncClient.sync_alert)."""
         age = self.unsent_age
-        return age is not None and age > self.alert_after
+        return self.problem is not None or (age is not None and age > self.alert_after)
 
 
 class Severity(enum.IntEnum):
@@ -279,7 +283,10 @@ def diagnose(sync: SyncStatus | None, printer: Mapping[str, Any] | None,
         out.append(Finding(Severity.WARNING, "SYNC-NONE", "no sync client: transactions are not uploaded"))
     else:
         age = sync.unsent_age
-        if sync.alert and age is not None:
+        if sync.problem is not None:
+            out.append(Finding(Severity.ALERT, "SYNC-REFUSED", f"the server does not take the journal: {sync.problem}",
+                               (sync.problem,)))
+        if sync.alert and age is not None and age > sync.alert_after:
             out.append(Finding(Severity.ALERT, "SYNC-LAG",
                                f"{sync.unsent_rows} rows unsent, the oldest for {age_text(age)}"
                                f" (alert after {age_text(sync.alert_after)})",

@@ -1,7 +1,9 @@
-"""The kiosk's cache of what the server sent: tariffs (kept as the signed envelopes and
-verified again on every read), account snapshots, notices, pending credits and tickets,
-with the version each download reached. Its own SQLite file (the journal's connection is
-exclusive); written by the sync jobs, read by anyone.
+"""The kiosk's cache of what the server sent: tariffs (kept as the signed envelopes), account
+snapshots, notices, pending credits and tickets (each with the server's signature), with the
+version each download reached. Every typed reader verifies the signatures again and drops
+(and logs) an item that fails: a file altered on the kiosk's disk changes nothing. Its own
+SQLite file (the journal's connection is exclusive); written by the sync jobs, read by anyone.
+The raw `get`/`all` are for the sync jobs and tests, not for decisions.
 """
 from __future__ import annotations
 
@@ -9,13 +11,17 @@ import json
 import logging
 import sqlite3
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from .protocol import PendingCredit, SignedTariff, TariffDocument
-from .tariff_verify import CreditRejected, TariffRejected, verify_pending_credit, verify_tariff
+from pydantic import BaseModel
+
+from .protocol import AccountSnapshot, Notice, PendingCredit, SignedTariff, TariffDocument, Ticket
+from .tariff_verify import ItemRejected, TariffRejected, verify_item, verify_tariff
 
 logger = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
 
 KINDS = ("tariffs", "accounts", "notices", "pending_credits", "tickets")
 
@@ -84,12 +90,53 @@ class DownloadCache:
                 logger.error("cached tariff refused: %s", exc.reason)
         return sorted(docs, key=lambda d: (d.tariff_id, d.version))
 
+    def _verified(self, kind: str, model: type[M], public_key: bytes | str) -> list[M]:
+        good: list[M] = []
+        for data in self.all(kind):
+            try:
+                good.append(verify_item(model, data, public_key))
+            except ItemRejected as exc:
+                logger.error("cached %s refused: %s", kind, exc)
+        return good
+
     def pending_credits(self, public_key: bytes | str) -> list[PendingCredit]:
         """The cached pending credits the server signed (any status); others are dropped."""
-        good: list[PendingCredit] = []
-        for data in self.all("pending_credits"):
-            try:
-                good.append(verify_pending_credit(data, public_key))
-            except CreditRejected as exc:
-                logger.error("cached pending credit refused: %s", exc)
-        return good
+        return self._verified("pending_credits", PendingCredit, public_key)
+
+    def accounts(self, public_key: bytes | str) -> list[AccountSnapshot]:
+        """The cached account snapshots (with blocked and replaced cards) the server signed."""
+        return self._verified("accounts", AccountSnapshot, public_key)
+
+    def account(self, customer_no: str, public_key: bytes | str) -> AccountSnapshot | None:
+        data = self.get("accounts", customer_no)
+        if data is None:
+            return None
+        try:
+            return verify_item(AccountSnapshot, data, public_key)
+        except ItemRejected as exc:
+            logger.error("cached account %s refused: %s", customer_no, exc)
+            return None
+
+    def tickets(self, public_key: bytes | str) -> list[Ticket]:
+        return self._verified("tickets", Ticket, public_key)
+
+    def notices(self, public_key: bytes | str, now: datetime) -> list[Notice]:
+        """The notices in force at `now`: signed by the server, not withdrawn, inside their
+        validity (valid_from <= now < valid_until, either end open). Newest first."""
+        live = [n for n in self._verified("notices", Notice, public_key) if in_force(n, now)]
+        return sorted(live, key=lambda n: n.version, reverse=True)
+
+
+def in_force(notice: Notice, now: datetime) -> bool:
+    if notice.withdrawn:
+        return False
+    start, end = _aware(notice.valid_from), _aware(notice.valid_until)
+    now = _aware(now) or now
+    if start is not None and now < start:
+        return False
+    return end is None or now < end
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    """A time without a zone is the server's UTC."""
+    return dt if dt is None or dt.tzinfo is not None else dt.replace(tzinfo=UTC)

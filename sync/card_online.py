@@ -42,7 +42,7 @@ def server_tac(server: HttpServer) -> TacVerifier:
     return verify
 
 
-def replenish_sam(server: HttpServer, sam: SamPort, journal_last_seq: int | None,
+def replenish_sam(server: HttpServer, sam: SamPort, journal_last_seq: int,
                   below_fen: int) -> int | None:
     """When the SAM's offline quota is below `below_fen`, fetch a quota token from the server
     and apply it (REPLENISH QUOTA sets, it does not add; a stale token is refused by the SAM).

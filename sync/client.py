@@ -2,9 +2,15 @@
 server's signed HTTP API, plus the downloads, heartbeat, recovery oracle and card crypto
 calls. Stateless: the scheduling, backoff and caching live in sync/jobs.py.
 
-Errors: a transport failure (no answer) raises `ServerUnreachable`; an answer the kiosk
-cannot use (5xx, 401/403, bad JSON) raises `ServerRefused`. A 422 on upload is an answer:
-`upload` returns the seqs the server holds and records the refusal in `last_refusal`.
+Every answer must carry the server's signature over the request it answers
+(sync/server/signing.py, checked with the server's public key the kiosk was provisioned
+with); one without is not the server's and counts as no answer.
+
+Errors: a transport failure (no answer, or an answer the server did not sign) raises
+`ServerUnreachable`; an answer the kiosk cannot use (5xx, 401/403, bad JSON) raises
+`ServerRefused`. A 422 on upload is an answer: `upload` returns the seqs the server holds and
+records the refusal in `last_refusal`; `last_ack_seq` is the last contiguous seq the server
+said it holds.
 """
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from kiosk.ports import UploadRow
 
-from .auth import sign_headers
+from .auth import H_NONCE, sign_headers
 from .protocol import (
     AccountPage,
     CreditClaimRequest,
@@ -43,7 +49,13 @@ from .protocol import (
     UploadAck,
     UploadBatch,
 )
-from .tariff_verify import TariffRejected, verify_tariff
+from .tariff_verify import (
+    H_SERVER_SIGNATURE,
+    ItemRejected,
+    TariffRejected,
+    verify_response,
+    verify_tariff,
+)
 
 logger = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -69,14 +81,17 @@ class HttpServer:
     """`kiosk.ports.Server` over HTTP. One instance per kiosk; thread-safe (httpx.Client)."""
 
     def __init__(
-        self, base_url: str, kiosk_id: str, key: bytes, *, timeout_s: float = 30.0, keepalive: bool = True
+        self, base_url: str, kiosk_id: str, key: bytes, *, server_key: bytes | str, timeout_s: float = 30.0,
+        keepalive: bool = True,
     ) -> None:
         self.kiosk_id = kiosk_id
         self.base_url = base_url
         self._key = key
+        self.server_key = server_key  # the server's Ed25519 public key: its answers are signed
         limits = httpx.Limits() if keepalive else httpx.Limits(max_keepalive_connections=0)
         self._http = httpx.Client(base_url=base_url, timeout=timeout_s, limits=limits)
         self.last_refusal: list[RowResult] = []
+        self.last_ack_seq: int | None = None
 
     def close(self) -> None:
         self._http.close()
@@ -88,9 +103,16 @@ class HttpServer:
         if content:
             headers["Content-Type"] = "application/json"
         try:
-            return self._http.request(method, path, content=content, headers=headers)
+            r = self._http.request(method, path, content=content, headers=headers)
         except httpx.TransportError as exc:
             raise ServerUnreachable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+        try:
+            verify_response(self.server_key, r.headers.get(H_SERVER_SIGNATURE), method, path,
+                            headers[H_NONCE], r.status_code, r.content)
+        except ItemRejected as exc:
+            logger.error("%s %s: HTTP %d refused: %s", method, path, r.status_code, exc)
+            raise ServerUnreachable(f"{method} {path}: {exc}") from None
+        return r
 
     def _call(self, method: str, path: str, model: type[M], body: BaseModel | None = None) -> M:
         r = self._send(method, path, body)
@@ -99,7 +121,8 @@ class HttpServer:
         return self._parse(model, r)
 
     def raw(self, method: str, path: str, body: BaseModel | None = None) -> httpx.Response:
-        """A signed request; the answer as it came (raises ServerUnreachable without one)."""
+        """A signed request; the answer as it came, its signature checked (raises
+        ServerUnreachable without one)."""
         return self._send(method, path, body)
 
     def post_model(self, path: str, body: BaseModel | None, model: type[M]) -> M:
@@ -115,6 +138,7 @@ class HttpServer:
     # --- the Server port --------------------------------------------------------------
     def upload(self, rows: Sequence[UploadRow]) -> list[int]:
         """The seqs the server holds with the content sent (now or before)."""
+        self.last_refusal, self.last_ack_seq = [], None
         if not rows:
             return []
         batch = UploadBatch(kiosk_id=self.kiosk_id, rows=[RowEnvelope.from_upload_row(r) for r in rows])
@@ -124,6 +148,7 @@ class HttpServer:
         if r.status_code == 422 and "stored" not in _json_keys(r):
             raise ServerRefused(f"upload refused: {r.text[:200]}", 422)
         ack = self._parse(UploadAck, r)
+        self.last_ack_seq = ack.last_seq
         self.last_refusal = [x for x in ack.results if x.status not in (RowStatus.STORED, RowStatus.DUPLICATE)]
         if self.last_refusal:
             logger.error("server refused rows: %s", [(x.seq, x.status.value, x.detail) for x in self.last_refusal])

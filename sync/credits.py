@@ -23,6 +23,8 @@ def offline_refusal(credit: PendingCredit, card: CardSnapshot, public_key: bytes
         verify_pending_credit(credit, public_key)
     except CreditRejected as exc:
         return f"not signed by the server ({exc})"
+    if credit.status is PendingCreditStatus.HELD:
+        return "credit is held: the card had a load the server has no record of yet (staff are told)"
     if credit.status is not PendingCreditStatus.OPEN:
         return f"credit is {credit.status.value}"
     if credit.card_serial is None or credit.card_counter is None:

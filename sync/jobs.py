@@ -11,7 +11,6 @@ the threshold.
 """
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
@@ -19,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 from pydantic import BaseModel
@@ -36,8 +35,8 @@ from kiosk.technician import SyncStatus
 from .cache import DownloadCache
 from .card_online import replenish_sam
 from .client import HttpServer, ServerUnreachable, SyncError
-from .protocol import DeviceHealthEvent
-from .tariff_verify import TariffRejected, verify_tariff
+from .protocol import AccountSnapshot, DeviceHealthEvent, Notice, PendingCredit, Ticket
+from .tariff_verify import ItemRejected, TariffRejected, verify_item, verify_tariff
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +48,10 @@ class _Page(Protocol):
     def more(self) -> bool: ...
     @property
     def items(self) -> Sequence[BaseModel]: ...
+
+
+class DownloadRefused(SyncError):
+    """The server answered with an item it did not sign (or signed with another key)."""
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,10 @@ class Backoff:
 
 @dataclass(frozen=True)
 class SyncAlert:
-    oldest_unsent_at: datetime
-    age: timedelta
+    oldest_unsent_at: datetime | None
+    age: timedelta | None
     unsent_rows: int
+    problem: str | None = None  # the server refuses the journal (SyncClient.problem)
 
 
 class SyncClient:
@@ -128,6 +132,11 @@ class SyncClient:
         self.sam_quota_fen: int | None = None
         self.sam_checked_at: datetime | None = None
         self.sam_error: str | None = None
+        # the server reported holding fewer rows than the kiosk had sent (see check_server_seq);
+        # cleared once an upload reaches the server again
+        self.server_gap: str | None = None
+        # the last upload the server answered with a refusal (422), None after one it took
+        self.refusal: str | None = None
         self._scheduler: BackgroundScheduler | None = None
         self._lock = threading.Lock()
 
@@ -152,26 +161,48 @@ class SyncClient:
         total = 0
         try:
             for _ in range(self.settings.max_batches_per_run):
+                self.server.last_refusal, self.server.last_ack_seq = [], None
                 n = outbox.upload_once(self.journal, self.server, self.clock, self.settings.batch)
                 self._answered()
+                total += n
+                if self.server.last_refusal:
+                    self._upload_refused()
+                    return total
+                if self.server.last_ack_seq is not None:
+                    self.refusal = None
+                    if n:
+                        self.server_gap = None
                 if n == 0:
                     break
-                total += n
         except SyncError as exc:
             self._failed(exc, self.upload_backoff)
             return total
         self.upload_backoff.succeeded()
         return total
 
+    def _upload_refused(self) -> None:
+        """The server answered 422: it stored none (or only part) of the batch. A failure
+        like any other (backoff, never give up), shown at once on the technician screen; when
+        the server holds fewer rows than were sent (a restored server), they go again."""
+        refused = self.server.last_refusal
+        self.refusal = "; ".join(f"seq {r.seq} {r.status.value}" + (f": {r.detail}" if r.detail else "")
+                                 for r in refused[:3])[:300]
+        self.last_error = f"upload refused: {self.refusal}"
+        if self.server.last_ack_seq is not None:
+            self.check_server_seq(self.server.last_ack_seq, "upload")
+        delay = self.upload_backoff.failed()
+        logger.error("upload refused by the server (%d in a row, next try in %.1f s): %s",
+                     self.upload_backoff.failures, delay, self.refusal)
+
     def download_job(self) -> None:
         if not self.download_backoff.ready():
             return
         try:
             self._download_tariffs()
-            self._download("accounts", self.server.accounts, lambda i: str(i["customer_no"]))
-            self._download("notices", self.server.notices, lambda i: str(i["notice_id"]))
-            self._download("pending_credits", self.server.pending_credits, lambda i: str(i["credit_id"]))
-            self._download("tickets", self.server.tickets, lambda i: str(i["ticket_id"]))
+            self._download("accounts", self.server.accounts, AccountSnapshot, "customer_no")
+            self._download("notices", self.server.notices, Notice, "notice_id")
+            self._download("pending_credits", self.server.pending_credits, PendingCredit, "credit_id")
+            self._download("tickets", self.server.tickets, Ticket, "ticket_id")
         except SyncError as exc:
             self._failed(exc, self.download_backoff)
             return
@@ -194,11 +225,20 @@ class SyncClient:
             if not page.more:
                 return
 
-    def _download(self, kind: str, fetch: Callable[[int], _Page], key: Callable[[dict[str, Any]], str]) -> None:
+    def _download(self, kind: str, fetch: Callable[[int], _Page], model: type[BaseModel], key: str) -> None:
+        """Pages into the cache; a page with an item the server did not sign is refused whole
+        (nothing of it stored, the cache keeps the last good data) and the job backs off."""
         while True:
             page = fetch(self.cache.version(kind))
-            items = [i.model_dump(mode="json") for i in page.items]
-            self.cache.apply(kind, [(key(i), json.dumps(i)) for i in items], page.version)
+            good: list[tuple[str, str]] = []
+            for item in page.items:
+                try:
+                    verify_item(model, item, self.public_key)
+                except ItemRejected as exc:
+                    logger.error("%s download refused, the cache keeps what it had: %s", kind, exc)
+                    raise DownloadRefused(f"{kind}: {exc}") from None
+                good.append((str(getattr(item, key)), item.model_dump_json()))
+            self.cache.apply(kind, good, page.version)
             if not page.more:
                 return
 
@@ -207,7 +247,7 @@ class SyncClient:
         last_seq, oldest, _n = self._journal_state()
         health = base.model_copy(update={"journal_last_seq": last_seq, "oldest_unsent_at": oldest})
         try:
-            self.server.heartbeat(health)
+            ack = self.server.heartbeat(health)
         except SyncError as exc:
             if isinstance(exc, ServerUnreachable):
                 self.online = False
@@ -215,6 +255,19 @@ class SyncClient:
             logger.info("heartbeat failed: %s", exc)
             return
         self._answered()
+        self.check_server_seq(ack.last_seq, "heartbeat")
+
+    def check_server_seq(self, server_last_seq: int, where: str) -> int:
+        """The server's last stored seq (a heartbeat or upload ack) below what this kiosk had
+        marked sent: those rows are lost there. Mark them unsent (the upload job sends them
+        again from there) and alert. Returns how many rows were marked unsent."""
+        sent = int(self.journal.call(outbox.highest_sent))
+        if server_last_seq >= sent:
+            return 0
+        note = f"{where}: the server holds seq {server_last_seq}, this kiosk had sent up to {sent}"
+        n = int(self.journal.call(lambda s: outbox.resend_after(s, server_last_seq, note)))
+        self.server_gap = f"{note}; {n} rows queued again" if n else None
+        return n
 
     def sam_job(self) -> int | None:
         """Reads the SAM's offline quota and, below `sam_replenish_below_fen`, asks the server
@@ -286,7 +339,12 @@ class SyncClient:
         return SyncStatus(online=self.online, last_answer_at=self.last_answer_at, last_error=self.last_error,
                           unsent_rows=n, oldest_unsent_at=oldest, alert_after=self.settings.unsent_alert_after,
                           now=self.clock.now(), server=self.server.base_url, sam_quota_fen=self.sam_quota_fen,
-                          sam_error=self.sam_error)
+                          sam_error=self.sam_error, problem=self.problem())
+
+    def problem(self) -> str | None:
+        """The server answers but does not take the journal as sent (alert at once)."""
+        parts = [p for p in (self.refusal and f"upload refused: {self.refusal}", self.server_gap) if p]
+        return "; ".join(parts) or None
 
     def run_now(self) -> None:
         """The technician's "upload now": the scheduled upload job runs at once (on the
@@ -298,13 +356,14 @@ class SyncClient:
         self._scheduler.modify_job("sync-upload", next_run_time=datetime.now().astimezone())
 
     def sync_alert(self) -> SyncAlert | None:
+        """An alert when the oldest unsent row is older than the threshold, or at once when
+        the server refuses the journal (`problem`)."""
         _last, oldest, n = self._journal_state()
-        if oldest is None:
+        problem = self.problem()
+        age = None if oldest is None else self.clock.now() - oldest
+        if problem is None and (age is None or age <= self.settings.unsent_alert_after):
             return None
-        age = self.clock.now() - oldest
-        if age <= self.settings.unsent_alert_after:
-            return None
-        return SyncAlert(oldest_unsent_at=oldest, age=age, unsent_rows=n)
+        return SyncAlert(oldest_unsent_at=oldest, age=age, unsent_rows=n, problem=problem)
 
     # --- scheduling -------------------------------------------------------------------
     def start(self) -> BackgroundScheduler:

@@ -47,6 +47,7 @@ from .protocol_downloads import (
     TicketStatus,
 )
 from .protocol_services import (
+    CLOSED_UNPAID,
     ErrorBody,
     HeartbeatAck,
     KioskStatus,
@@ -61,6 +62,7 @@ from .protocol_services import (
 )
 
 __all__ = [
+    "CLOSED_UNPAID",
     "EVENT_MODELS",
     "MAX_BATCH_ROWS",
     "PROTOCOL_VERSION",
@@ -70,7 +72,7 @@ __all__ = [
     "BlockedCard",
     "CardReplacement",
     "CashCollectionEvent",
-    "CashVoucherEvent",
+    "CashNoteEvent",
     "CreditClaimRequest",
     "DeviceHealthEvent",
     "DownloadPage",
@@ -96,6 +98,7 @@ __all__ = [
     "QuotaRequest",
     "QuotaToken",
     "RatingEvent",
+    "ReceiptReprintEvent",
     "RemainderCreditEvent",
     "RepairRequestEvent",
     "RowEnvelope",
@@ -201,26 +204,42 @@ class UploadAck(_Model):
 
 
 class EventKind(str, enum.Enum):
+    """Exactly the journal kinds the kiosk writes (kiosk/purchase/ledger.py: purchase.created
+    and purchase.<state machine event>, the cash notes, the remainder, a credit paid
+    elsewhere applied, a reprint; kiosk/repair.py, kiosk/help.py, kiosk/cashbox.py).
+    tests/sync/server/test_server_protocol.py collects the kinds from the kiosk's code and
+    holds this list to them. Device health is not journalled: it is the heartbeat's body."""
+
     PURCHASE_CREATED = "purchase.created"
     PURCHASE_PAID = "purchase.paid"
-    CASH_NOTE = "cash.note"
-    CARD_PENDING = "card.pending"
-    CARD_DONE = "card.done"
-    RECEIPT_DONE = "receipt.done"
+    PURCHASE_CANCEL = "purchase.cancel"
+    PURCHASE_CARD_PENDING = "purchase.card_pending"
+    PURCHASE_CARD_DONE = "purchase.card_done"
+    PURCHASE_CARD_FAILED = "purchase.card_failed"
+    PURCHASE_CARD_UNKNOWN = "purchase.card_unknown"  # money held: card outcome unknown
+    PURCHASE_RECEIPT_DONE = "purchase.receipt_done"
+    PURCHASE_RECEIPT_FAILED = "purchase.receipt_failed"
+    PURCHASE_REFUND_PENDING = "purchase.refund_pending"
+    PURCHASE_REFUNDED = "purchase.refunded"
+    PURCHASE_VOUCHER = "purchase.voucher"  # money held: cash not credited, voucher printed
     PURCHASE_CLOSED = "purchase.closed"
-    REMAINDER_CREDIT = "remainder.credit"
-    CASH_VOUCHER = "cash.voucher"
+    CASH_NOTE_ESCROW = "cash.note_escrow"
+    CASH_NOTE_STACKED = "cash.note_stacked"
+    CASH_NOTE_RETURNED = "cash.note_returned"
+    CASH_NOTE_JAMMED = "cash.note_jammed"
+    REMAINDER_CREDIT = "credit.remainder"
+    PENDING_CREDIT_APPLIED = "pending_credit.applied"
+    RECEIPT_REPRINT = "receipt.reprint"
     REPAIR_REQUEST = "repair.request"
     HELP_CALL = "help.call"
     RATING = "rating"
     CASH_COLLECTION = "cash.collection"
-    DEVICE_HEALTH = "device.health"
-    PENDING_CREDIT_APPLIED = "pending_credit.applied"
 
 
 class PurchaseEvent(_Event):
-    """The purchase.* / cash.note / card.* / receipt.done steps of one purchase. Each step
-    carries what it learnt; all fields are optional because each step knows only part."""
+    """The purchase.* rows of one purchase (its state machine's steps). Each step carries
+    what it learnt; all fields are optional because each step knows only part. The rows that
+    hold money for staff (purchase.voucher, purchase.card_unknown) carry `review_fen`."""
 
     customer_no: str | None = None
     card_serial: str | None = None
@@ -233,6 +252,9 @@ class PurchaseEvent(_Event):
     paid_fen: int | None = Field(default=None, ge=0)
     payment_method: str | None = None
     note_fen: int | None = Field(default=None, ge=0)
+    remainder_fen: int | None = Field(default=None, ge=0)
+    review_fen: int | None = Field(default=None, ge=0)  # money held for manual review
+    refunded_fen: int | None = Field(default=None, ge=0)
     counter_before: int | None = None
     counter_after: int | None = None
     tac: str | None = None
@@ -251,13 +273,21 @@ class RemainderCreditEvent(_Event):
     purchase_txn_id: str | None = None
 
 
-class CashVoucherEvent(_Event):
-    """Money taken that could not be credited (held for manual review, INV-1)."""
+class CashNoteEvent(_Event):
+    """A bank note: committed in escrow (cash.note_escrow, with the acceptor's stacked
+    counter before) and settled (cash.note_stacked / _returned / _jammed, with the counter
+    after). Only a stacked note is money taken."""
 
-    voucher_no: str
-    amount_fen: int = Field(ge=0)
-    reason: str
-    customer_no: str | None = None
+    denom_fen: int = Field(gt=0)
+    note_id: int | None = None
+    counter_before: int | None = None
+    counter_after: int | None = None
+
+
+class ReceiptReprintEvent(_Event):
+    """A receipt printed again from the journal row (marked 重打 / DUPLICATE n)."""
+
+    count: int = Field(ge=1)
 
 
 class RepairRequestEvent(_Event):
@@ -320,38 +350,21 @@ class PendingCreditAppliedEvent(_Event):
     card_serial: str | None = None
 
 
+_PURCHASE = {k for k in EventKind if k.value.startswith("purchase.")}
+_NOTES = {EventKind.CASH_NOTE_ESCROW, EventKind.CASH_NOTE_STACKED, EventKind.CASH_NOTE_RETURNED,
+          EventKind.CASH_NOTE_JAMMED}
 EVENT_MODELS: dict[str, type[_Event]] = {
-    EventKind.PURCHASE_CREATED.value: PurchaseEvent,
-    EventKind.PURCHASE_PAID.value: PurchaseEvent,
-    EventKind.CASH_NOTE.value: PurchaseEvent,
-    EventKind.CARD_PENDING.value: PurchaseEvent,
-    EventKind.CARD_DONE.value: PurchaseEvent,
-    EventKind.RECEIPT_DONE.value: PurchaseEvent,
-    EventKind.PURCHASE_CLOSED.value: PurchaseEvent,
+    **{k.value: PurchaseEvent for k in _PURCHASE},
+    **{k.value: CashNoteEvent for k in _NOTES},
     EventKind.REMAINDER_CREDIT.value: RemainderCreditEvent,
-    EventKind.CASH_VOUCHER.value: CashVoucherEvent,
+    EventKind.PENDING_CREDIT_APPLIED.value: PendingCreditAppliedEvent,
+    EventKind.RECEIPT_REPRINT.value: ReceiptReprintEvent,
     EventKind.REPAIR_REQUEST.value: RepairRequestEvent,
     EventKind.HELP_CALL.value: HelpCallEvent,
     EventKind.RATING.value: RatingEvent,
     EventKind.CASH_COLLECTION.value: CashCollectionEvent,
-    EventKind.DEVICE_HEALTH.value: DeviceHealthEvent,
-    EventKind.PENDING_CREDIT_APPLIED.value: PendingCreditAppliedEvent,
 }
-
-
-# The kinds kiosk/purchase/ledger.py writes today ("purchase." + the state machine's event,
-# "credit.remainder"); validated leniently like the rest.
-JOURNAL_KINDS: dict[str, type[_Event]] = {
-    **{
-        f"purchase.{ev}": PurchaseEvent
-        for ev in (
-            "paid", "cancel", "card_pending", "card_done", "card_failed", "card_unknown", "receipt_done",
-            "receipt_failed", "refund_pending", "refunded", "voucher", "closed",
-        )
-    },
-    "credit.remainder": RemainderCreditEvent,
-}
-EVENT_MODELS.update({k: v for k, v in JOURNAL_KINDS.items() if k not in EVENT_MODELS})
+assert set(EVENT_MODELS) == {k.value for k in EventKind}
 
 
 def parse_event(kind: str, body: str) -> _Event | None:

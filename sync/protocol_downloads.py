@@ -100,6 +100,7 @@ class AccountSnapshot(_Model):
     blocked_cards: list[BlockedCard] = Field(default_factory=list)
     replaced_cards: list[CardReplacement] = Field(default_factory=list)
     version: int = 0  # set by the server
+    signature: str | None = None  # sync.tariff_verify.item_message, by the server's key
 
 
 class Notice(_Model):
@@ -111,6 +112,7 @@ class Notice(_Model):
     kiosk_id: str | None = None  # None: every kiosk
     withdrawn: bool = False
     version: int = 0
+    signature: str | None = None  # sync.tariff_verify.item_message, by the server's key
 
 
 class PendingCreditStatus(str, enum.Enum):
@@ -118,6 +120,10 @@ class PendingCreditStatus(str, enum.Enum):
     CLAIMED = "claimed"  # an online kiosk reserved it for one transaction
     APPLIED = "applied"
     CANCELLED = "cancelled"
+    # the card had a load the server holds no journal row for (a gap between the counter it
+    # last saw and a later one): it may have been this credit, so it is loadable nowhere until
+    # the journals explain the gap (staff see the alert)
+    HELD = "held"
 
 
 class PendingCredit(_Model):
@@ -132,8 +138,9 @@ class PendingCredit(_Model):
     # The card binding that makes a second load impossible: the credit may be written only
     # onto this card while it still shows this counter (IC purchase sequence, CPU online
     # ATC). Writing any credit moves the counter, so the same signed credit cannot be
-    # loaded twice, even by two offline kiosks. The server re-binds an open credit when a
-    # journal shows the card's counter moved. None: not bound yet, online claim only.
+    # loaded twice, even by two offline kiosks. The server moves an open credit along only
+    # through loads it holds journal rows for (sync/server/credits.py); across a load it
+    # cannot account for, the credit is HELD. None: not bound yet, online claim only.
     card_serial: str | None = None
     card_counter: int | None = None
     version: int = 0
@@ -166,6 +173,7 @@ class Ticket(_Model):
     updated_at: datetime
     note: str = ""
     version: int = 0
+    signature: str | None = None  # sync.tariff_verify.item_message, by the server's key
 
 
 class TicketCreate(_Model):

@@ -38,9 +38,9 @@ class QuotaRequest(_Model):
 
     sam_id: str = Field(pattern=r"^[0-9A-Fa-f]{12}$")
     sam_counter: int = Field(ge=0, le=0xFFFFFFFF)
-    # the kiosk's highest journal seq: the quota is renewed only when the server holds the
-    # whole journal (the quota caps what a kiosk may credit between syncs)
-    journal_last_seq: int | None = Field(default=None, ge=0)
+    # the kiosk's highest journal seq (required): the quota is renewed only when the server
+    # holds exactly the whole journal (the quota caps what a kiosk may credit between syncs)
+    journal_last_seq: int = Field(ge=0)
 
 
 class QuotaToken(_Model):
@@ -72,7 +72,12 @@ class PaymentStatus(str, enum.Enum):
     PENDING = "pending"  # waiting for the payer to scan and pay
     PAID = "paid"
     CANCELLED = "cancelled"  # closed unpaid; a late payment is refused by the provider
+    EXPIRED = "expired"  # not paid before `expires_at`: closed unpaid, a payment is refused
     REFUNDED = "refunded"  # paid, then given back (fully)
+
+
+# the order states in which no more money can be taken and none was
+CLOSED_UNPAID = frozenset({PaymentStatus.CANCELLED, PaymentStatus.EXPIRED})
 
 
 class PaymentCreate(_Model):
@@ -94,3 +99,4 @@ class PaymentOrder(_Model):
     refunded_fen: int = 0
     provider_ref: str | None = None
     refund_ref: str | None = None
+    expires_at: datetime | None = None  # a pending order is unpayable from then on

@@ -71,6 +71,11 @@ def describe(exc: BaseException, paid_fen: int = 0, stage: str = "") -> ErrorVie
         return ErrorView(tr("The card was removed"), tr("The card left the reader before we finished."),
                          money, tr("Start again and leave the card in until you are told to take it."),
                          "restart", tr("Start again"), code)
+    if isinstance(exc, E.CardReplaced):
+        return ErrorView(tr("This card was replaced by a new one"),
+                         tr("The gas company has issued a new card for this account; this old card can no longer be used."),
+                         money, tr("Use the new card or ask staff."),
+                         "take_card", tr("Take the card and finish"), code, "call_staff", tr("Call staff"))
     if isinstance(exc, E.CardBlocked):
         return ErrorView(tr("This card is blocked"),
                          tr("The gas company has blocked this card (for example reported lost)."),
@@ -148,6 +153,13 @@ def describe(exc: BaseException, paid_fen: int = 0, stage: str = "") -> ErrorVie
                          "finish_cash" if paid_fen else "restart",
                          tr("Buy with the money counted") if paid_fen else tr("Start again"),
                          code, "call_staff", tr("Call staff"))
+    if isinstance(exc, E.PaymentUnsettled):
+        return ErrorView(tr("The payment could not be confirmed"),
+                         tr("The kiosk lost contact with the payment service before it could close the payment."),
+                         tr("If you paid, the money is not lost: the kiosk checks again, then writes your gas "
+                            "or gives the money back."),
+                         tr("Keep the payment record on your phone. Staff can help."),
+                         "restart", tr("Start again"), code, "call_staff", tr("Call staff"))
     if isinstance(exc, E.PaymentError):
         return ErrorView(tr("The payment did not go through"), tr("The payment was declined or timed out."),
                          money, tr("Try again, or pay with cash."), "restart", tr("Start again"), code)

@@ -18,6 +18,8 @@ from .states import Ev, S, next_state
 # The events that end a purchase with nothing written onto the card (money given back, or
 # none taken). Their rows name the purchase's credit paid elsewhere, if any (`credit_id`).
 ENDS_WITHOUT_CREDIT = frozenset({Ev.REFUNDED, Ev.CANCEL})
+# how a note in escrow ends: journal kind cash.note_<outcome>
+NOTE_OUTCOMES = ("stacked", "returned", "jammed")
 
 
 class Ledger:
@@ -60,10 +62,10 @@ class Ledger:
             setattr(p, k, v)
         p.state = new.value
         body = {"state": new.value, "from": old, **(data or {}), **_summary(p)}
-        if ev in ENDS_WITHOUT_CREDIT:
+        if ev in ENDS_WITHOUT_CREDIT or ev is Ev.CARD_DONE:
             credit_id = json.loads(p.quote).get("credit_id")
-            if credit_id:  # a credit paid elsewhere that was not loaded: the server releases
-                body["credit_id"] = credit_id  # the claim this transaction may hold on it
+            if credit_id:  # a credit paid elsewhere: loaded (the server marks it applied from
+                body["credit_id"] = credit_id  # this one row), or not (it releases the claim)
         if ev is not Ev.ACKED:
             p.updated_seq = self._append(s, txn, f"purchase.{ev.value}", body, now)
         s.flush()
@@ -82,7 +84,7 @@ class Ledger:
                      counter_after: int) -> int:
         """outcome: stacked (money taken), returned (back to the resident), jammed (stuck in
         the acceptor, not counted: held for the technician)."""
-        assert outcome in ("stacked", "returned", "jammed")
+        assert outcome in NOTE_OUTCOMES
         note = s.get(CashNote, note_id)
         assert note is not None and note.state == "escrow"
         note.state = outcome

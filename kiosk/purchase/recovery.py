@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from ..card import CreditOutcome
 from ..crashpoints import crash_point, planted
-from ..errors import CardError, OutOfService, TacUnverifiable
+from ..errors import CardError, OutOfService, PaymentUnsettled, TacUnverifiable
 from ..ports import CardSession, CashAcceptor, ElectronicPayment, PaymentMethod
 from .ledger import credit_from_json
 from .service import PurchaseService
@@ -127,7 +127,11 @@ class Recovery:
                 else:
                     if pay is None:
                         raise OutOfService(f"payment provider {p.method} unavailable for recovery")
-                    charged = pay.charged_fen(txn)
+                    try:
+                        charged = pay.charged_fen(txn)  # final: a payable order is cancelled first
+                    except PaymentUnsettled as exc:  # the order may still be paid: stay open
+                        logger.warning("purchase %s left open: %s", txn, exc)
+                        return state
                     if charged > 0:
                         self.svc._paid(txn, charged, {"recovered": True})
                     else:

@@ -29,6 +29,7 @@ from ..errors import (
     OutOfService,
     PaperOut,
     PaymentError,
+    PaymentUnsettled,
     PrinterCoverOpen,
     PrinterError,
     PrinterOffline,
@@ -305,6 +306,10 @@ class PurchaseService:
     def finish_payment(self, txn: str) -> S:
         """All the money the resident gives is in: price what it buys (PAID), or CANCEL."""
         p = self.get(txn)
+        if p.method in (PaymentMethod.QR.value, PaymentMethod.BANK.value):
+            # money may still reach the provider: only its answer closes the row (pay_electronic,
+            # recovery), never "nothing counted here"
+            raise PaymentUnsettled("an electronic payment is settled by its provider", txn_id=txn)
         if p.paid_fen == 0:
             jams = self._tx(lambda s: jammed_notes(s, txn=txn))
             self._move(txn, Ev.CANCEL, {"jammed_fen": sum(j.denom_fen for j in jams)} if jams else None)
@@ -336,16 +341,22 @@ class PurchaseService:
 
     # --- 3b. electronic ---------------------------------------------------------------------
     def pay_electronic(self, txn: str, payment: ElectronicPayment) -> S:
+        """CANCELLED only when the provider confirms nothing was or can still be paid (its
+        charged_fen is final); PaymentUnsettled leaves the purchase open (INIT) for recovery
+        to ask again; paid meanwhile, it goes on as PAID."""
         amount = self.target_fen(txn)
         crash_point("effect:charge:before")
         try:
             ref = payment.charge(txn, amount)
         except PaymentError:
-            if payment.charged_fen(txn) == 0:
+            charged = payment.charged_fen(txn)  # PaymentUnsettled propagates: the row stays open
+            if charged == 0:
                 self._move(txn, Ev.CANCEL, {"reason": "payment_failed"})
                 self.close(txn)
                 return S.CANCELLED
-            raise
+            if charged != amount:
+                raise
+            ref = "paid-late"
         crash_point("effect:charge:after")
         return self._paid(txn, amount, {"payment_ref": ref})
 

@@ -43,15 +43,17 @@
         <location filename="../../ui/messages.py" line="62" />
         <location filename="../../ui/messages.py" line="69" />
         <location filename="../../ui/messages.py" line="78" />
-        <location filename="../../ui/messages.py" line="84" />
+        <location filename="../../ui/messages.py" line="83" />
         <location filename="../../ui/messages.py" line="89" />
-        <location filename="../../ui/messages.py" line="104" />
-        <location filename="../../ui/messages.py" line="110" />
-        <location filename="../../ui/messages.py" line="116" />
-        <location filename="../../ui/messages.py" line="143" />
-        <location filename="../../ui/messages.py" line="150" />
-        <location filename="../../ui/messages.py" line="164" />
-        <location filename="../../ui/messages.py" line="166" />
+        <location filename="../../ui/messages.py" line="94" />
+        <location filename="../../ui/messages.py" line="109" />
+        <location filename="../../ui/messages.py" line="115" />
+        <location filename="../../ui/messages.py" line="121" />
+        <location filename="../../ui/messages.py" line="148" />
+        <location filename="../../ui/messages.py" line="155" />
+        <location filename="../../ui/messages.py" line="162" />
+        <location filename="../../ui/messages.py" line="176" />
+        <location filename="../../ui/messages.py" line="178" />
         <location filename="../../ui/window.py" line="148" />
         <source>Call staff</source>
         <translation>呼叫工作人员</translation>
@@ -88,181 +90,198 @@
     </message>
     <message>
         <location filename="../../ui/messages.py" line="73" />
-        <location filename="../../ui/messages.py" line="142" />
-        <location filename="../../ui/messages.py" line="149" />
-        <location filename="../../ui/messages.py" line="153" />
-        <location filename="../../ui/messages.py" line="156" />
-        <location filename="../../ui/messages.py" line="159" />
+        <location filename="../../ui/messages.py" line="147" />
+        <location filename="../../ui/messages.py" line="154" />
+        <location filename="../../ui/messages.py" line="162" />
+        <location filename="../../ui/messages.py" line="165" />
+        <location filename="../../ui/messages.py" line="168" />
+        <location filename="../../ui/messages.py" line="171" />
         <source>Start again</source>
         <translation>重新开始</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="75" />
+        <location filename="../../ui/messages.py" line="80" />
         <source>This card is blocked</source>
         <translation>此卡已被冻结</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="76" />
+        <location filename="../../ui/messages.py" line="81" />
         <source>The gas company has blocked this card (for example reported lost).</source>
         <translation>燃气公司已冻结此卡（例如已挂失）。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="77" />
-        <location filename="../../ui/messages.py" line="103" />
+        <location filename="../../ui/messages.py" line="82" />
+        <location filename="../../ui/messages.py" line="108" />
         <source>Please take your card to the service counter.</source>
         <translation>请持卡到服务柜台办理。</translation>
     </message>
     <message>
         <location filename="../../ui/messages.py" line="78" />
-        <location filename="../../ui/messages.py" line="84" />
+        <location filename="../../ui/messages.py" line="83" />
         <location filename="../../ui/messages.py" line="89" />
         <location filename="../../ui/messages.py" line="94" />
-        <location filename="../../ui/messages.py" line="104" />
-        <location filename="../../ui/messages.py" line="110" />
-        <location filename="../../ui/messages.py" line="116" />
+        <location filename="../../ui/messages.py" line="99" />
+        <location filename="../../ui/messages.py" line="109" />
+        <location filename="../../ui/messages.py" line="115" />
         <location filename="../../ui/messages.py" line="121" />
+        <location filename="../../ui/messages.py" line="126" />
         <source>Take the card and finish</source>
         <translation>取卡并结束</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="80" />
+        <location filename="../../ui/messages.py" line="75" />
+        <source>This card was replaced by a new one</source>
+        <translation>此卡已换发新卡</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="76" />
+        <source>The gas company has issued a new card for this account; this old card can no longer be used.</source>
+        <translation>燃气公司已为此账户换发新卡，这张旧卡不能再使用。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="77" />
+        <source>Use the new card or ask staff.</source>
+        <translation>请使用新卡，或咨询工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="85" />
         <source>Your last purchase is not confirmed yet</source>
         <translation>您上次的购气尚未确认</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="81" />
+        <location filename="../../ui/messages.py" line="86" />
         <source>The card shows a load that this kiosk cannot check right now.</source>
         <translation>卡上有一笔充值，本机现在无法核对。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="82" />
+        <location filename="../../ui/messages.py" line="87" />
         <source>The money of that purchase is recorded and held for staff; nothing is lost.</source>
         <translation>那笔购气的钱款已记录，由工作人员处理，不会丢失。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="83" />
+        <location filename="../../ui/messages.py" line="88" />
         <source>Please try again later, or take the card to the service counter.</source>
         <translation>请稍后再试，或持卡到营业厅柜台办理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="86" />
+        <location filename="../../ui/messages.py" line="91" />
         <source>This kiosk cannot serve this card right now</source>
         <translation>本机暂时无法办理这张卡</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="87" />
+        <location filename="../../ui/messages.py" line="92" />
         <source>A part this kiosk needs for this kind of card is not working.</source>
         <translation>本机办理这类卡所需的部件暂时不能工作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="88" />
+        <location filename="../../ui/messages.py" line="93" />
         <source>Please use another kiosk or the service counter.</source>
         <translation>请使用其他自助机或到营业厅柜台办理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="91" />
+        <location filename="../../ui/messages.py" line="96" />
         <source>Your meter has not loaded the last purchase</source>
         <translation>燃气表尚未读入上次购买的气量</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="92" />
+        <location filename="../../ui/messages.py" line="97" />
         <source>The gas bought last time is still on the card, not in the meter.</source>
         <translation>上次购买的气量还在卡里，没有输入燃气表。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="93" />
+        <location filename="../../ui/messages.py" line="98" />
         <source>At home, insert the card into the gas meter first, then come back.</source>
         <translation>请先回家把卡插入燃气表，然后再来购气。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="96" />
+        <location filename="../../ui/messages.py" line="101" />
         <source>This card is not recognised</source>
         <translation>无法识别此卡</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="97" />
+        <location filename="../../ui/messages.py" line="102" />
         <source>It is not a gas card of this company, or it is inserted the wrong way.</source>
         <translation>这不是本公司的燃气卡，或者插反了。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="98" />
+        <location filename="../../ui/messages.py" line="103" />
         <source>Check the card and insert it the right way round, chip first.</source>
         <translation>请检查卡片，芯片朝前正确插入。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="99" />
+        <location filename="../../ui/messages.py" line="104" />
         <source>Try again</source>
         <translation>再试一次</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="101" />
+        <location filename="../../ui/messages.py" line="106" />
         <source>This card cannot be used here</source>
         <translation>此卡无法在本机使用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="102" />
+        <location filename="../../ui/messages.py" line="107" />
         <source>The card's data is damaged or the card is locked.</source>
         <translation>卡内数据损坏或卡已锁定。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="106" />
-        <location filename="../../ui/messages.py" line="112" />
+        <location filename="../../ui/messages.py" line="111" />
+        <location filename="../../ui/messages.py" line="117" />
         <source>The gas could not be written to your card</source>
         <translation>燃气未能写入您的卡</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="107" />
-        <location filename="../../ui/messages.py" line="113" />
+        <location filename="../../ui/messages.py" line="112" />
+        <location filename="../../ui/messages.py" line="118" />
         <source>The card refused the write. The card was not changed.</source>
         <translation>卡片拒绝写入，卡内数据没有改变。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="109" />
-        <location filename="../../ui/messages.py" line="115" />
+        <location filename="../../ui/messages.py" line="114" />
+        <location filename="../../ui/messages.py" line="120" />
         <source>Staff can finish this at the service counter.</source>
         <translation>工作人员可在服务柜台为您办理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="118" />
+        <location filename="../../ui/messages.py" line="123" />
         <source>The kiosk cannot sell more while offline</source>
         <translation>本机离线，暂时不能继续售气</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="119" />
+        <location filename="../../ui/messages.py" line="124" />
         <source>The connection to the gas company is down and today's offline limit is used up.</source>
         <translation>与燃气公司的网络已中断，今天的离线额度已用完。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="120" />
+        <location filename="../../ui/messages.py" line="125" />
         <source>Please try again later or go to the service counter.</source>
         <translation>请稍后再试，或到服务柜台办理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="123" />
+        <location filename="../../ui/messages.py" line="128" />
         <source>The receipt printer has no paper</source>
         <translation>凭条打印机缺纸</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="124" />
-        <location filename="../../ui/messages.py" line="130" />
+        <location filename="../../ui/messages.py" line="129" />
+        <location filename="../../ui/messages.py" line="135" />
         <source>You can still buy gas, but no paper receipt can be printed.</source>
         <translation>您仍然可以购气，但无法打印纸质凭条。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="125" />
-        <location filename="../../ui/messages.py" line="131" />
+        <location filename="../../ui/messages.py" line="130" />
+        <location filename="../../ui/messages.py" line="136" />
         <source>Continue without a paper receipt, or cancel.</source>
         <translation>可以不要纸质凭条继续，或者取消。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="126" />
-        <location filename="../../ui/messages.py" line="132" />
+        <location filename="../../ui/messages.py" line="131" />
+        <location filename="../../ui/messages.py" line="137" />
         <source>Continue without receipt</source>
         <translation>不要凭条，继续</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="126" />
-        <location filename="../../ui/messages.py" line="132" />
+        <location filename="../../ui/messages.py" line="131" />
+        <location filename="../../ui/messages.py" line="137" />
         <location filename="../../ui/screens/buy.py" line="260" />
         <location filename="../../ui/screens/buy.py" line="319" />
         <location filename="../../ui/screens/technician.py" line="117" />
@@ -270,37 +289,37 @@
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="128" />
+        <location filename="../../ui/messages.py" line="133" />
         <source>The receipt printer's cover is open</source>
         <translation>凭条打印机的盖子未关好</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="129" />
+        <location filename="../../ui/messages.py" line="134" />
         <source>The receipt printer is not answering</source>
         <translation>凭条打印机无响应</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="134" />
+        <location filename="../../ui/messages.py" line="139" />
         <source>The note was not accepted</source>
         <translation>纸币未被接收</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="135" />
+        <location filename="../../ui/messages.py" line="140" />
         <source>The note was given back to you.</source>
         <translation>纸币已退还给您。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="136" />
+        <location filename="../../ui/messages.py" line="141" />
         <source>Try another note, flat and face up.</source>
         <translation>请换一张纸币，平整、正面朝上放入。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="137" />
+        <location filename="../../ui/messages.py" line="142" />
         <source>Continue</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="139" />
+        <location filename="../../ui/messages.py" line="144" />
         <source>A note is stuck in the machine</source>
         <translation>有纸币卡在机器里</translation>
     </message>
@@ -310,102 +329,122 @@
         <translation>卡住的纸币没有计入金额，工作人员会取出并处理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="140" />
-        <location filename="../../ui/messages.py" line="147" />
+        <location filename="../../ui/messages.py" line="145" />
+        <location filename="../../ui/messages.py" line="152" />
         <source>You can buy gas for the money counted so far, or call staff.</source>
         <translation>您可以用已计入的金额购气，或呼叫工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="142" />
-        <location filename="../../ui/messages.py" line="149" />
+        <location filename="../../ui/messages.py" line="147" />
+        <location filename="../../ui/messages.py" line="154" />
         <source>Buy with the money counted</source>
         <translation>用已收金额购气</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="145" />
+        <location filename="../../ui/messages.py" line="150" />
         <source>The note acceptor stopped working</source>
         <translation>纸币器停止工作</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="146" />
+        <location filename="../../ui/messages.py" line="151" />
         <source>No more notes can be taken now.</source>
         <translation>现在不能再收纸币。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="152" />
+        <location filename="../../ui/messages.py" line="157" />
+        <source>The payment could not be confirmed</source>
+        <translation>无法确认支付结果</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="158" />
+        <source>The kiosk lost contact with the payment service before it could close the payment.</source>
+        <translation>本机在关闭这笔支付之前与支付服务失去了联系。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="159" />
+        <source>If you paid, the money is not lost: the kiosk checks again, then writes your gas or gives the money back.</source>
+        <translation>如果您已付款，钱不会丢失：本机会再次核实，然后为您写入气量或退回款项。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="161" />
+        <source>Keep the payment record on your phone. Staff can help.</source>
+        <translation>请保留手机上的支付记录。工作人员可以协助您。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="164" />
         <source>The payment did not go through</source>
         <translation>支付没有成功</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="152" />
+        <location filename="../../ui/messages.py" line="164" />
         <source>The payment was declined or timed out.</source>
         <translation>支付被拒绝或已超时。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="153" />
+        <location filename="../../ui/messages.py" line="165" />
         <source>Try again, or pay with cash.</source>
         <translation>请重试，或改用现金支付。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="155" />
+        <location filename="../../ui/messages.py" line="167" />
         <source>This amount cannot be bought</source>
         <translation>无法购买这个金额</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="155" />
+        <location filename="../../ui/messages.py" line="167" />
         <source>The amount is outside the allowed range.</source>
         <translation>金额超出了允许的范围。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="156" />
+        <location filename="../../ui/messages.py" line="168" />
         <source>Choose another amount.</source>
         <translation>请选择其他金额。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="158" />
+        <location filename="../../ui/messages.py" line="170" />
         <source>Please check the form</source>
         <translation>请检查填写内容</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="158" />
+        <location filename="../../ui/messages.py" line="170" />
         <source>A field of the repair request is not valid.</source>
         <translation>报修单中有一项填写不正确。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="159" />
+        <location filename="../../ui/messages.py" line="171" />
         <source>Correct it and send again.</source>
         <translation>请改正后重新提交。</translation>
     </message>
     <message>
         <location filename="../../ui/messages.py" line="60" />
-        <location filename="../../ui/messages.py" line="162" />
+        <location filename="../../ui/messages.py" line="174" />
         <source>This kiosk is out of service</source>
         <translation>本机暂停服务</translation>
     </message>
     <message>
         <location filename="../../ui/messages.py" line="60" />
-        <location filename="../../ui/messages.py" line="162" />
+        <location filename="../../ui/messages.py" line="174" />
         <source>A part of the kiosk is not working.</source>
         <translation>本机部分设备出现故障。</translation>
     </message>
     <message>
         <location filename="../../ui/messages.py" line="61" />
-        <location filename="../../ui/messages.py" line="163" />
+        <location filename="../../ui/messages.py" line="175" />
         <source>Please use the service counter. Staff have been told.</source>
         <translation>请到服务柜台办理，已通知工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="165" />
+        <location filename="../../ui/messages.py" line="177" />
         <source>Something went wrong</source>
         <translation>出现了问题</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="165" />
+        <location filename="../../ui/messages.py" line="177" />
         <source>The kiosk could not finish this step.</source>
         <translation>本机未能完成这一步。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="166" />
+        <location filename="../../ui/messages.py" line="178" />
         <source>Please call staff; they can help you.</source>
         <translation>请呼叫工作人员，他们会帮助您。</translation>
     </message>

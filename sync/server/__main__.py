@@ -7,6 +7,7 @@
     python -m sync.server admin [--db URL] revoke ID
     python -m sync.server admin [--db URL] [--key-dir DIR] publish-tariff FILE.json
     python -m sync.server admin [--key-dir DIR] public-key
+    python -m sync.server admin [--key-dir DIR] staff-token   (prints a new staff console token)
 
 URL is an SQLAlchemy URL or a file path (SQLite); defaults: $KIOSK_SERVER_DB or
 var/sync-server.db, keys in $KIOSK_SERVER_KEY_DIR or var/sync-server-keys.
@@ -30,7 +31,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key-dir", type=Path, default=Path(os.environ.get("KIOSK_SERVER_KEY_DIR", "var/sync-server-keys")))
     p.add_argument("--signing-key", type=Path, default=None, help="Ed25519 PEM (created if missing)")
     p.add_argument("--card-keys", type=Path, default=None, help="card key store JSON (created if missing)")
-    p.add_argument("--staff-token", default=os.environ.get("KIOSK_SERVER_STAFF_TOKEN"))
+    p.add_argument("--staff-token", default=os.environ.get("KIOSK_SERVER_STAFF_TOKEN"),
+                   help="the staff console's token (default: the one `admin staff-token` made)")
     p.add_argument("--sandbox-payments", action="store_true", help="enable the sandbox QR payment provider")
     p.add_argument("--public-url", default=None, help="base URL put in payment QR codes")
 
@@ -62,8 +64,9 @@ def serve(argv: list[str]) -> int:
     logging.basicConfig(level=a.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     state = ServerState.open(_config(a))
     logger.info("tariff signing key id %s (public key %s)", state.signer.key_id, state.signer.public_key_hex)
-    if a.staff_token is None and a.host not in ("127.0.0.1", "localhost", "::1"):
-        logger.warning("the staff console is open to anyone who reaches %s: set --staff-token", a.host)
+    if not state.staff.enabled:
+        logger.warning("the staff console is disabled until a staff token exists: "
+                       "python -m sync.server admin staff-token")
     if a.sandbox_payments:
         logger.warning("sandbox payments are enabled: anyone can 'pay' an order; never in production")
     try:
@@ -84,6 +87,7 @@ def admin(argv: list[str]) -> int:
     sub.add_parser("revoke", help="revoke a kiosk").add_argument("kiosk_id")
     sub.add_parser("publish-tariff", help="sign and publish a tariff document").add_argument("file", type=Path)
     sub.add_parser("public-key", help="print the tariff signing public key (hex)")
+    sub.add_parser("staff-token", help="make a new staff console token (printed once; replaces the old one)")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     state = ServerState.open(_config(a))
@@ -102,6 +106,10 @@ def admin(argv: list[str]) -> int:
             print(env.model_dump_json())
         elif a.cmd == "public-key":
             print(state.signer.public_key_hex)
+        elif a.cmd == "staff-token":
+            from .staff_auth import new_token
+
+            print(new_token(a.key_dir))
     finally:
         state.close()
     return 0

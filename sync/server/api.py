@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from sync.protocol import (
     AccountPage,
@@ -32,13 +32,13 @@ from sync.protocol import (
     UploadAck,
     UploadBatch,
 )
-from sync.tariff_verify import pending_credit_message
 
-from . import credits, service
+from . import credits, mac2_ledger, service
 from .cardkeys import CardCryptoError, authorise_load, quota_mac
 from .db import JournalRow, Kiosk, Mac2Issued, QuotaIssued
 from .ingest import ingest, record_health
 from .security import kiosk_auth
+from .service import raise_alert
 from .state import ServerState
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,13 @@ def upload(request: Request, kiosk_id: KioskId, batch: UploadBatch) -> JSONRespo
         raise HTTPException(403, "batch of another kiosk")
     state = _state(request)
     ack, ok = ingest(state.sf, kiosk_id, batch.rows, card_keys=state.card_keys)
+    _flag_unmatched_mac2(state)
     return JSONResponse(ack.model_dump(mode="json"), status_code=200 if ok else 422)
+
+
+def _flag_unmatched_mac2(state: ServerState) -> None:
+    with state.sf.begin() as s:
+        mac2_ledger.flag_unmatched(s, datetime.now(UTC), state.config.mac2_match_within_s)
 
 
 @router.get("/status", response_model=KioskStatus)
@@ -98,6 +104,7 @@ def heartbeat(request: Request, kiosk_id: KioskId, health: DeviceHealthEvent) ->
         kiosk = s.get(Kiosk, kiosk_id)
         assert kiosk is not None
         last = kiosk.last_seq
+    _flag_unmatched_mac2(_state(request))
     return HeartbeatAck(server_time=datetime.now(UTC), last_seq=last)
 
 
@@ -109,22 +116,23 @@ def tariffs(request: Request, kiosk_id: KioskId, since: Since = 0) -> TariffPage
 
 @router.get("/accounts", response_model=AccountPage)
 def accounts(request: Request, kiosk_id: KioskId, since: Since = 0) -> AccountPage:
-    items, version, more = service.accounts_since(_state(request).sf, since)
-    return AccountPage(since=since, version=version, more=more, items=items)
+    state = _state(request)
+    items, version, more = service.accounts_since(state.sf, since)
+    return AccountPage(since=since, version=version, more=more, items=[state.signer.sign_item(i) for i in items])
 
 
 @router.get("/notices", response_model=NoticePage)
 def notices(request: Request, kiosk_id: KioskId, since: Since = 0) -> NoticePage:
-    items, version, more = service.notices_since(_state(request).sf, kiosk_id, since)
-    return NoticePage(since=since, version=version, more=more, items=items)
+    state = _state(request)
+    items, version, more = service.notices_since(state.sf, kiosk_id, since)
+    return NoticePage(since=since, version=version, more=more, items=[state.signer.sign_item(i) for i in items])
 
 
 @router.get("/pending-credits", response_model=PendingCreditPage)
 def pending_credits(request: Request, kiosk_id: KioskId, since: Since = 0) -> PendingCreditPage:
     state = _state(request)
     items, version, more = service.pending_credits_since(state.sf, since)
-    signed = [c.model_copy(update={"signature": state.signer.sign_bytes(pending_credit_message(c))}) for c in items]
-    return PendingCreditPage(since=since, version=version, more=more, items=signed)
+    return PendingCreditPage(since=since, version=version, more=more, items=[state.signer.sign_item(c) for c in items])
 
 
 @router.post("/pending-credits/{credit_id}/claim", response_model=PendingCredit)
@@ -136,39 +144,44 @@ def claim_credit(request: Request, kiosk_id: KioskId, credit_id: str, body: Cred
         try:
             with state.sf.begin() as s:
                 claimed = credits.claim(s, kiosk_id, credit_id, body)
-            return claimed.model_copy(update={"signature": state.signer.sign_bytes(pending_credit_message(claimed))})
+            return state.signer.sign_item(claimed)
         except KeyError:
             raise HTTPException(404, "no such credit") from None
         except credits.ClaimRefused as exc:
             raise HTTPException(409, str(exc)) from None
-        except IntegrityError:
-            continue  # a concurrent claim: read again
+        except (IntegrityError, OperationalError):
+            continue  # a concurrent claim (or a deadlock victim on PostgreSQL): read again
     raise HTTPException(409, "credit claim race")
 
 
 @router.get("/tickets", response_model=TicketPage)
 def tickets(request: Request, kiosk_id: KioskId, since: Since = 0) -> TicketPage:
-    items, version, more = service.tickets_since(_state(request).sf, kiosk_id, since)
-    return TicketPage(since=since, version=version, more=more, items=items)
+    state = _state(request)
+    items, version, more = service.tickets_since(state.sf, kiosk_id, since)
+    return TicketPage(since=since, version=version, more=more, items=[state.signer.sign_item(t) for t in items])
 
 
 @router.post("/tickets", response_model=Ticket)
 def create_ticket(request: Request, kiosk_id: KioskId, body: TicketCreate) -> Ticket:
-    sf = _state(request).sf
+    state = _state(request)
     for _ in range(3):
         try:
-            with sf.begin() as s:
+            with state.sf.begin() as s:
                 row = service.create_ticket(s, kiosk_id, body.kind, f"api:{body.client_ref}", body.summary)
-                return service.ticket_model(row)
-        except IntegrityError:
+                return state.signer.sign_item(service.ticket_model(row))
+        except (IntegrityError, OperationalError):
             continue
     raise HTTPException(409, "ticket race")
 
 
 @router.post("/card/mac2", response_model=Mac2Response)
 def card_mac2(request: Request, kiosk_id: KioskId, req: Mac2Request) -> Mac2Response:
-    """Online MAC2 for a CPU-card load; idempotent on (kiosk, txn_id) for the same request."""
+    """Online MAC2 for a CPU-card load; idempotent on (kiosk, txn_id) for the same request.
+    Never above the purchase maximum; each issuance is kept and reconciled with the kiosk's
+    journal (mac2_ledger)."""
     state = _state(request)
+    if req.amount_fen > state.config.max_load_fen:
+        raise HTTPException(422, f"{req.amount_fen} fen is above the purchase maximum {state.config.max_load_fen}")
     req_json = req.model_dump_json()
     with state.sf() as s:
         done = s.scalars(select(Mac2Issued).where(Mac2Issued.kiosk_id == kiosk_id, Mac2Issued.txn_id == req.txn_id)).first()
@@ -195,7 +208,8 @@ def card_mac2(request: Request, kiosk_id: KioskId, req: Mac2Request) -> Mac2Resp
     mac2 = auth.mac2.hex().upper()
     try:
         with state.sf.begin() as s:
-            s.add(Mac2Issued(kiosk_id=kiosk_id, txn_id=req.txn_id, request_json=req_json, mac2=mac2))
+            s.add(Mac2Issued(kiosk_id=kiosk_id, txn_id=req.txn_id, request_json=req_json, mac2=mac2,
+                             card_serial=req.card_serial.upper(), amount_fen=req.amount_fen, state="issued"))
     except IntegrityError:
         return card_mac2(request, kiosk_id, req)  # a concurrent twin stored it: answer that
     logger.info("MAC2 issued to kiosk %s for txn %s, %d fen", kiosk_id, req.txn_id, req.amount_fen)
@@ -211,8 +225,16 @@ def sam_quota(request: Request, kiosk_id: KioskId, req: QuotaRequest) -> QuotaTo
     with state.sf() as s:
         kiosk = s.get(Kiosk, kiosk_id)
         assert kiosk is not None
-        if req.journal_last_seq is not None and req.journal_last_seq > kiosk.last_seq:
+        if req.journal_last_seq > kiosk.last_seq:
             raise HTTPException(409, f"upload the journal first (server holds seq {kiosk.last_seq})")
+        held = kiosk.last_seq
+        if req.journal_last_seq < held:
+            s.rollback()
+            detail = (f"kiosk asks for a SAM quota with journal seq {req.journal_last_seq}, the server "
+                      f"holds {held}: truncated or replaced journal")
+            with state.sf.begin() as w:
+                raise_alert(w, kiosk_id, "truncation", detail, req.journal_last_seq)
+            raise HTTPException(409, detail)
         other = s.scalars(select(QuotaIssued).where(QuotaIssued.sam_id == sam_id)).first()
         if other is not None and other.kiosk_id != kiosk_id:
             raise HTTPException(403, "SAM belongs to another kiosk")

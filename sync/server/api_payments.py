@@ -26,7 +26,7 @@ def _sandbox(request: Request) -> SandboxProvider:
     state: ServerState = request.app.state.server
     if not state.config.sandbox_payments:
         raise HTTPException(503, "no payment provider configured")
-    return SandboxProvider(state.sf, state.config.public_url or str(request.base_url))
+    return SandboxProvider(state.sf, state.config.public_url or str(request.base_url), state.config.payment_ttl_s)
 
 
 def provider(request: Request) -> PaymentProvider:

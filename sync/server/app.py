@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from . import api, api_cards, api_payments, console, receipts
+from .signing import SignAnswers
 from .state import ServerState
 
 logger = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ def create_app(state: ServerState) -> FastAPI:
         description="Journal ingest, signed downloads, tickets, card crypto and the staff console.",
     )
     app.state.server = state
+    app.add_middleware(SignAnswers, signer=state.signer)
     app.include_router(api.router)
     app.include_router(api_payments.router)
     app.include_router(api_cards.router)

@@ -1,23 +1,23 @@
 """The staff console: server-rendered HTML, no JavaScript. Open help calls, repair tickets,
 kiosk health (paper, cash box, reader, sync lag) and alerts; forms change a ticket's status
-and resolve an alert. When the config has a staff token, pages need ?token= (or the
-X-Staff-Token header) and the forms carry it along."""
+and resolve an alert. Staff sign in first (sync/server/staff_auth.py: a session cookie, a
+CSRF token in every form); without a configured staff credential the console is not served."""
 from __future__ import annotations
 
 import html
 import logging
-import secrets
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import TicketKind, TicketStatus
 
-from . import service
+from . import mac2_ledger, service
 from .db import Kiosk
+from .staff_auth import COOKIE
 from .state import ServerState
 
 logger = logging.getLogger(__name__)
@@ -29,13 +29,9 @@ td,th{border:1px solid #999;padding:.3em .6em}.bad{background:#fdd}.warn{backgro
 SYNC_LAG_WARN_S = 3600
 
 
-def _check_staff(request: Request, token: str | None) -> str:
+def _state(request: Request) -> ServerState:
     state: ServerState = request.app.state.server
-    want = state.config.staff_token
-    given = token or request.headers.get("X-Staff-Token") or ""
-    if want is not None and not secrets.compare_digest(want, given):
-        raise HTTPException(401, "staff token required")
-    return given
+    return state
 
 
 def _e(value: object) -> str:
@@ -67,12 +63,20 @@ def _sync_lag(k: Kiosk, health: dict[str, object], now: datetime) -> tuple[str, 
     return _age(k.last_upload_at, now)
 
 
-def render_dashboard(state: ServerState, token: str) -> str:
+def _page(title: str, body: str) -> str:
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{_e(title)}</title><style>{CSS}</style>"
+            f"</head><body>{body}</body></html>")
+
+
+def render_dashboard(state: ServerState, csrf: str) -> str:
     sf = state.sf
     now = datetime.now(UTC)
-    q = f"?token={quote(token)}" if token else ""
+    with sf.begin() as s:  # staff are looking: MAC2s no journal accounts for show now
+        mac2_ledger.flag_unmatched(s, now, state.config.mac2_match_within_s)
+    hidden = f"<input type='hidden' name='csrf' value='{_e(csrf)}'>"
     out = [f"<!doctype html><html><head><meta charset='utf-8'><title>Kiosk console</title><style>{CSS}</style></head><body>"]
-    out.append("<h1>Kiosk console</h1>")
+    out.append(f"<h1>Kiosk console</h1><form method='post' action='/console/logout' id='logout'>{hidden}"
+               "<button type='submit'>sign out</button></form>")
     for kind, title in ((TicketKind.HELP, "Open help calls"), (TicketKind.REPAIR, "Repair tickets")):
         rows = service.open_tickets(sf, kind)
         out.append(f"<h2>{title} ({len(rows)})</h2><table id='{kind.value}-tickets'>")
@@ -84,7 +88,7 @@ def render_dashboard(state: ServerState, token: str) -> str:
             out.append(
                 f"<tr class='ticket' data-ticket='{t.ticket_id}'><td>{t.ticket_id}</td><td>{_e(t.kiosk_id)}</td>"
                 f"<td>{_e(t.summary)}</td><td class='status'>{t.status.value}</td><td>{_age(t.created_at, now)[0]}</td>"
-                f"<td><form method='post' action='/console/tickets/{t.ticket_id}/status{q}'>"
+                f"<td><form method='post' action='/console/tickets/{t.ticket_id}/status'>{hidden}"
                 f"<select name='status'>{options}</select><input name='note' placeholder='note'>"
                 "<button type='submit'>save</button></form></td></tr>"
             )
@@ -117,16 +121,58 @@ def render_dashboard(state: ServerState, token: str) -> str:
         out.append(
             f"<tr class='alert' data-alert='{a.id}'><td>{a.id}</td><td>{_e(a.kiosk_id)}</td><td class='kind'>{_e(a.kind)}</td>"
             f"<td>{_e(a.seq)}</td><td>{_e(a.detail)}</td><td>{_age(a.created_at, now)[0]}</td>"
-            f"<td><form method='post' action='/console/alerts/{a.id}/resolve{q}'><button>resolve</button></form></td></tr>"
+            f"<td><form method='post' action='/console/alerts/{a.id}/resolve'>{hidden}<button>resolve</button>"
+            "</form></td></tr>"
         )
     out.append("</table></body></html>")
     return "\n".join(out)
 
 
+LOGIN_FORM = ("<h1>Kiosk console: sign in</h1>{note}<form method='post' action='/console/login'>"
+              "<label>Staff token <input type='password' name='token' autocomplete='current-password'></label>"
+              "<button type='submit'>sign in</button></form>")
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request) -> HTMLResponse:
+    staff = _state(request).staff
+    if not staff.enabled:
+        staff.require(request)  # 503: no credential, no console
+    return HTMLResponse(_page("Kiosk console: sign in", LOGIN_FORM.format(note="")))
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    staff = _state(request).staff
+    if not staff.enabled:
+        staff.require(request)
+    form = await _form(request)
+    if not staff.credential_ok(form.get("token", "")):
+        logger.warning("console sign-in refused from %s", request.client.host if request.client else "?")
+        note = "<p class='bad'>That is not the staff token.</p>"
+        return HTMLResponse(_page("Kiosk console: sign in", LOGIN_FORM.format(note=note)), status_code=401)
+    response = RedirectResponse("/console", status_code=303)
+    staff.set_cookie(response, request, staff.new_session())
+    logger.info("staff signed in to the console")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> RedirectResponse:
+    staff = _state(request).staff
+    staff.require_post(request, await _form(request))
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/console")
+    return response
+
+
 @router.get("", response_class=HTMLResponse)
-async def dashboard(request: Request, token: str | None = None) -> HTMLResponse:
-    given = _check_staff(request, token)
-    page = await run_in_threadpool(render_dashboard, request.app.state.server, given)
+async def dashboard(request: Request) -> Response:
+    staff = _state(request).staff
+    if staff.enabled and staff.session_nonce(request) is None:
+        return RedirectResponse("/console/login", status_code=303)
+    nonce = staff.require(request)
+    page = await run_in_threadpool(render_dashboard, _state(request), staff.csrf(nonce))
     return HTMLResponse(page)
 
 
@@ -136,28 +182,28 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 @router.post("/tickets/{ticket_id}/status")
-async def ticket_status(request: Request, ticket_id: int, token: str | None = None) -> RedirectResponse:
-    given = _check_staff(request, token)
+async def ticket_status(request: Request, ticket_id: int) -> RedirectResponse:
     form = await _form(request)
+    _state(request).staff.require_post(request, form)
     try:
         status = TicketStatus(form.get("status", ""))
     except ValueError:
         raise HTTPException(422, "unknown status") from None
-    state: ServerState = request.app.state.server
+    state = _state(request)
     try:
         await run_in_threadpool(service.set_ticket_status, state.sf, ticket_id, status, form.get("note", ""))
     except service.NotFound:
         raise HTTPException(404, "no such ticket") from None
     logger.info("staff set ticket %d to %s", ticket_id, status.value)
-    return RedirectResponse(f"/console{'?token=' + quote(given) if given else ''}", status_code=303)
+    return RedirectResponse("/console", status_code=303)
 
 
 @router.post("/alerts/{alert_id}/resolve")
-async def resolve(request: Request, alert_id: int, token: str | None = None) -> RedirectResponse:
-    given = _check_staff(request, token)
-    state: ServerState = request.app.state.server
+async def resolve(request: Request, alert_id: int) -> RedirectResponse:
+    _state(request).staff.require_post(request, await _form(request))
+    state = _state(request)
     try:
         await run_in_threadpool(service.resolve_alert, state.sf, alert_id)
     except service.NotFound:
         raise HTTPException(404, "no such alert") from None
-    return RedirectResponse(f"/console{'?token=' + quote(given) if given else ''}", status_code=303)
+    return RedirectResponse("/console", status_code=303)

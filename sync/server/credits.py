@@ -1,83 +1,84 @@
 """Credits paid elsewhere, loaded exactly once.
 
-The server learns each card's counter (IC purchase sequence, CPU online ATC) from the
-journals: any row whose body has `card_serial` and `counter_after`. An open pending credit
-bound to a card is re-bound (a new version, re-signed on download) whenever that card's
-counter moves, so the signed credit a kiosk holds is only good for the card as it is now.
-Writing any credit moves the counter, so two offline kiosks cannot both load it: the second
-sees another counter and refuses. Online, a kiosk claims the credit first (one live claim
-per credit); the journal's pending_credit.applied row then marks it applied. When the
-claiming transaction ends without loading it (its card write failed: purchase.refunded; or
-it never got to pay: purchase.cancel), that row releases the claim (`release_claims`): the
-credit is open again, bound to its card's counter as the server knows it, and any kiosk may
-claim it anew. The pending credit's versions keep the history.
+Offline, a credit is written only onto its card while the card shows the counter the credit
+is bound to; the load moves the counter, so two offline kiosks cannot both load it. Where the
+server places a credit on its card's counter, and when it holds one, is `card_loads`. A load
+that wrote the credit marks it applied (`mark_applied`), from the purchase.card_done row
+itself (it names the credit), so the credit is never open while a journal upload is half
+through; the pending_credit.applied row that follows says the same again.
+
+Online, a kiosk claims the credit first (one live claim per credit). When the claiming
+transaction ends without loading it (its card write failed: purchase.refunded; or it never got
+to pay: purchase.cancel), that row releases the claim (`release_claims`): the credit is open
+again where the journals place it (or held) and any kiosk may claim it anew. The pending
+credit's versions keep the history.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync.protocol import CreditClaimRequest, PendingCredit, PendingCreditStatus
 
-from .db import CardCounter, CreditClaim, PendingCreditRow, utcnow
+from .card_loads import ELSEWHERE, UNKNOWN_CREDIT, latest_counter, settle_card, store_placed
+from .db import CardLoad, CreditClaim, PendingCreditRow
 from .service import add_pending_credit_version, latest_pending_credit, raise_alert
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["ELSEWHERE", "RELEASING_KINDS", "ClaimRefused", "bind_new", "claim", "mark_applied",
+           "release_claims"]
 
 
 class ClaimRefused(Exception):
     pass
 
 
-def later(a: int, b: int) -> bool:
-    """Serial-number arithmetic on 16-bit counters (gas-cards.md): a is later than b."""
-    return 1 <= (a - b) % 65536 <= 32767
-
-
-def observe_card(s: Session, kiosk_id: str, seq: int, body: Any) -> None:
-    """Called for every newly stored journal row."""
-    if not isinstance(body, dict):
-        return
-    serial, counter = body.get("card_serial"), body.get("counter_after")
-    if not isinstance(serial, str) or not isinstance(counter, int) or isinstance(counter, bool):
-        return
-    known = s.get(CardCounter, serial)
-    if known is None:
-        s.add(CardCounter(serial=serial, counter=counter, kiosk_id=kiosk_id, seq=seq))
-        s.flush()
-    elif later(counter, known.counter):
-        known.counter, known.kiosk_id, known.seq, known.updated_at = counter, kiosk_id, seq, utcnow()
-    else:
-        return
-    rebind(s, serial, counter)
-
-
-def open_credits_for_card(s: Session, serial: str) -> list[PendingCredit]:
-    ids = set(s.scalars(select(PendingCreditRow.credit_id).where(PendingCreditRow.card_serial == serial)))
-    out = []
-    for credit_id in sorted(ids):
-        c = latest_pending_credit(s, credit_id)
-        if c is not None and c.card_serial == serial and c.status is PendingCreditStatus.OPEN:
-            out.append(c)
-    return out
-
-
-def rebind(s: Session, serial: str, counter: int) -> None:
-    for c in open_credits_for_card(s, serial):
-        if c.card_counter != counter:
-            add_pending_credit_version(s, c.model_copy(update={"card_counter": counter}))
-            logger.info("credit %s re-bound to card %s counter %d", c.credit_id, serial, counter)
-
-
 def bind_new(s: Session, credit: PendingCredit) -> PendingCredit:
-    """A new credit for a known card is bound to the counter the server last saw."""
+    """A new credit for a known card is bound to the latest counter the server saw (a credit
+    that did not exist cannot have been loaded before)."""
     if credit.card_serial is None or credit.card_counter is not None:
         return credit
-    known = s.get(CardCounter, credit.card_serial)
-    return credit if known is None else credit.model_copy(update={"card_counter": known.counter})
+    known = latest_counter(s, credit.card_serial)
+    return credit if known is None else credit.model_copy(update={"card_counter": known})
+
+
+def mark_applied(s: Session, kiosk_id: str, txn_id: str, seq: int, credit_id: str) -> None:
+    """The journal row `seq` of (kiosk, txn) says the credit is on the card now."""
+    claim = s.get(CreditClaim, credit_id)
+    if claim is not None:
+        if (claim.kiosk_id, claim.txn_id) != (kiosk_id, txn_id):
+            detail = (f"credit {credit_id} applied again by {kiosk_id} txn {txn_id}; "
+                      f"first by {claim.kiosk_id} txn {claim.txn_id}")
+            raise_alert(s, kiosk_id, "double_credit", detail, seq)
+            return
+        if claim.seq == 0:
+            claim.seq = seq  # claimed online before: now it is applied
+    else:
+        s.add(CreditClaim(credit_id=credit_id, kiosk_id=kiosk_id, txn_id=txn_id, seq=seq))
+        s.flush()
+    _name_load(s, kiosk_id, txn_id, seq, credit_id)
+    credit = latest_pending_credit(s, credit_id)
+    if credit is None:
+        raise_alert(s, kiosk_id, "unknown_credit", f"credit {credit_id} is not known", seq)
+        return
+    if credit.status is PendingCreditStatus.APPLIED:
+        return
+    add_pending_credit_version(s, credit.model_copy(update={
+        "status": PendingCreditStatus.APPLIED, "applied_by_kiosk": kiosk_id, "applied_txn_id": txn_id}))
+    logger.info("credit %s applied by kiosk %s txn %s (journal seq %d)", credit_id, kiosk_id, txn_id, seq)
+
+
+def _name_load(s: Session, kiosk_id: str, txn_id: str, seq: int, credit_id: str) -> None:
+    """A load of this transaction whose credit the server could not name is this one: the
+    other credits of the card it held may move on."""
+    for load in s.scalars(select(CardLoad).where(CardLoad.kiosk_id == kiosk_id, CardLoad.txn_id == txn_id,
+                                                 CardLoad.credit_id == UNKNOWN_CREDIT)):
+        load.credit_id = credit_id
+        s.flush()
+        settle_card(s, load.serial, kiosk_id, seq, skip=credit_id)
 
 
 def claim(s: Session, kiosk_id: str, credit_id: str, req: CreditClaimRequest) -> PendingCredit:
@@ -110,7 +111,6 @@ def claim(s: Session, kiosk_id: str, credit_id: str, req: CreditClaimRequest) ->
 # journal kinds that end a purchase with nothing written onto the card (kiosk/purchase/ledger.py
 # ENDS_WITHOUT_CREDIT); for a credit paid elsewhere their body names `credit_id`
 RELEASING_KINDS = frozenset({"purchase.refunded", "purchase.cancel"})
-ELSEWHERE = "elsewhere"
 
 
 def release_claims(s: Session, kiosk_id: str, seq: int, txn_id: str, named: str | None) -> list[str]:
@@ -157,17 +157,15 @@ def _release(s: Session, kiosk_id: str, seq: int, claim: CreditClaim) -> bool:
     before = _last_open(s, claim.credit_id)
     serial = before.card_serial if before is not None else credit.card_serial
     counter = before.card_counter if before is not None else None
-    known = None if serial is None else s.get(CardCounter, serial)
-    if known is not None:
-        counter = known.counter
     s.delete(claim)
     s.flush()
-    add_pending_credit_version(s, credit.model_copy(update={
+    reopened = store_placed(s, credit.model_copy(update={
         "status": PendingCreditStatus.OPEN, "applied_by_kiosk": None, "applied_txn_id": None,
         "card_serial": serial, "card_counter": counter,
-    }))
-    logger.info("credit %s released by kiosk %s txn %s (journal seq %d): open again, card %s "
-                "counter %s", claim.credit_id, kiosk_id, claim.txn_id, seq, serial, counter)
+    }), kiosk_id, seq)
+    logger.info("credit %s released by kiosk %s txn %s (journal seq %d): %s again, card %s "
+                "counter %s", claim.credit_id, kiosk_id, claim.txn_id, seq, reopened.status.value,
+                serial, reopened.card_counter)
     return True
 
 

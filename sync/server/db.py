@@ -1,8 +1,12 @@
 """The server's tables (SQLAlchemy 2) and engine set-up for SQLite (default) and PostgreSQL.
 
 The schema is owned by Alembic (sync/server/migrations); `upgrade()` brings a database to
-head. Downloadable data is append-only: every change is a new row whose autoincrement
-`version` is what a kiosk asks `?since=` for.
+head. Downloadable data is append-only: every change is a new row whose `version` is what a
+kiosk asks `?since=` for. Versions come from one counter row (`next_version`), updated in
+the transaction that writes the row: the update locks the counter until that transaction
+ends, so writers of versioned data take turns and version order is commit order. (An
+autoincrement id is not: on PostgreSQL a transaction holding a lower id may commit after a
+higher one was read, and a kiosk that asked since the higher one would never see it.)
 """
 from __future__ import annotations
 
@@ -25,9 +29,10 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +46,25 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: DateTime(timezone=True)}
+
+
+class VersionCounter(Base):
+    """The one source of download versions (see the module docstring)."""
+
+    __tablename__ = "version_counters"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+DOWNLOADS = "downloads"
+
+
+def next_version(s: Session) -> int:
+    """The next download version, in `s`'s transaction (which then holds the counter's lock
+    until it commits or rolls back)."""
+    value = s.execute(update(VersionCounter).where(VersionCounter.name == DOWNLOADS)
+                      .values(value=VersionCounter.value + 1).returning(VersionCounter.value)).scalar_one()
+    return int(value)
 
 
 class Kiosk(Base):
@@ -61,7 +85,10 @@ class JournalRow(Base):
     """The ledger: exactly one row per (kiosk, seq), for ever."""
 
     __tablename__ = "journal_rows"
-    __table_args__ = (UniqueConstraint("kiosk_id", "seq", name="uq_journal_kiosk_seq"),)
+    __table_args__ = (
+        UniqueConstraint("kiosk_id", "seq", name="uq_journal_kiosk_seq"),
+        Index("ix_journal_kiosk_txn", "kiosk_id", "txn_id"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     kiosk_id: Mapped[str] = mapped_column(String(64), ForeignKey("kiosks.kiosk_id"))
     seq: Mapped[int] = mapped_column(BigInteger)
@@ -144,6 +171,28 @@ class CardCounter(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class CardLoad(Base):
+    """Every load of a card the journals report (a purchase row with both counters): the card
+    went from `counter_before` to `counter_after` in (kiosk, txn). A credit paid elsewhere is
+    moved along its card's counter only through loads the server holds (credits.settle_card);
+    `credit_id` names the credit a load wrote, if it was one."""
+
+    __tablename__ = "card_loads"
+    __table_args__ = (
+        UniqueConstraint("serial", "kiosk_id", "txn_id", name="uq_card_load_txn"),
+        Index("ix_card_loads_serial_before", "serial", "counter_before"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    serial: Mapped[str] = mapped_column(String(32))
+    counter_before: Mapped[int] = mapped_column(BigInteger)
+    counter_after: Mapped[int] = mapped_column(BigInteger)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    txn_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    credit_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CreditClaim(Base):
     """At most one kiosk transaction applies a pending credit (the server's half of it). A
     claim whose transaction ended without loading the credit is deleted at ingest
@@ -193,6 +242,12 @@ class Mac2Issued(Base):
     request_json: Mapped[str] = mapped_column(Text)
     mac2: Mapped[str] = mapped_column(String(8))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # what was authorised, and what the kiosk's journal said about it (sync/server/mac2_ledger.py):
+    # issued -> matched | mismatch | not_loaded | unmatched (legacy: issued before this was kept)
+    card_serial: Mapped[str | None] = mapped_column(String(32), default=None)
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    state: Mapped[str] = mapped_column(String(16), default="issued", index=True)
+    matched_seq: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
 class QuotaIssued(Base):
@@ -224,6 +279,7 @@ class PaymentRow(Base):
     refund_ref: Mapped[str | None] = mapped_column(String(40), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)  # unpayable from then on
 
 
 def normalize_url(url: str) -> str:

@@ -21,13 +21,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from kiosk.crashpoints import crash_point
 from kiosk.hashchain import GENESIS
 from sync.protocol import (
     DeviceHealthEvent,
-    EventKind,
     HelpCallEvent,
     PendingCreditAppliedEvent,
-    PendingCreditStatus,
     PurchaseEvent,
     RepairRequestEvent,
     RowEnvelope,
@@ -38,16 +37,12 @@ from sync.protocol import (
     parse_event,
 )
 
-from .credits import ELSEWHERE, RELEASING_KINDS, observe_card, release_claims
-from .db import CreditClaim, JournalRow, Kiosk, utcnow
+from . import mac2_ledger
+from .card_loads import observe_card
+from .credits import ELSEWHERE, RELEASING_KINDS, mark_applied, release_claims
+from .db import JournalRow, Kiosk, utcnow
 from .keys import CardKeyStore
-from .service import (
-    SF,
-    add_pending_credit_version,
-    create_ticket,
-    latest_pending_credit,
-    raise_alert,
-)
+from .service import SF, create_ticket, raise_alert
 from .tac_audit import audit_card_done
 
 logger = logging.getLogger(__name__)
@@ -160,15 +155,20 @@ def _one(s: Session, kiosk_id: str, row: RowEnvelope,
     )
     _project(s, kiosk_id, row)
     audit_card_done(s, kiosk_id, row.seq, row.txn_id, row.kind, row.body, card_keys)
+    crash_point("server:ingest:row")  # tests kill the server here, mid-batch (kiosk/crashpoints.py)
     return RowResult(seq=row.seq, status=RowStatus.STORED, row_hash=row.row_hash), None
 
 
 def _project(s: Session, kiosk_id: str, row: RowEnvelope) -> None:
     """Derived effects of a newly stored row, in its transaction (so exactly once)."""
     try:
-        observe_card(s, kiosk_id, row.seq, json.loads(row.body))
+        body = json.loads(row.body)
     except ValueError:
-        pass  # not JSON: parse_event below raises the alert for known kinds
+        body = None  # not JSON: parse_event below raises the alert for known kinds
+    loaded = observe_card(s, kiosk_id, row.seq, row.txn_id, row.kind, body)
+    mac2_ledger.reconcile(s, kiosk_id, row.seq, row.txn_id, row.kind, body)
+    if loaded is not None:  # this row wrote a credit paid elsewhere onto the card
+        mark_applied(s, kiosk_id, row.txn_id, row.seq, loaded)
     try:
         event = parse_event(row.kind, row.body)
     except (ValidationError, ValueError) as exc:
@@ -180,58 +180,38 @@ def _project(s: Session, kiosk_id: str, row: RowEnvelope) -> None:
     elif isinstance(event, HelpCallEvent):
         summary = event.reason if event.screen is None else f"{event.reason} (screen {event.screen})"
         create_ticket(s, kiosk_id, TicketKind.HELP, f"journal:{row.seq}", summary, row.txn_id)
-    elif isinstance(event, DeviceHealthEvent):
-        record_health(s, kiosk_id, event, journalled_seq=row.seq)
     elif isinstance(event, PendingCreditAppliedEvent):
-        _claim_credit(s, kiosk_id, row, event)
+        mark_applied(s, kiosk_id, row.txn_id, row.seq, event.credit_id)
     elif isinstance(event, PurchaseEvent) and row.kind in RELEASING_KINDS and event.method == ELSEWHERE:
         release_claims(s, kiosk_id, row.seq, row.txn_id, event.credit_id)
-    elif row.kind == EventKind.CASH_VOUCHER.value:
-        raise_alert(s, kiosk_id, "cash_voucher", f"money held for manual review: {row.body}"[:500], row.seq)
     elif row.kind == "cash.note_jammed":  # a resident's note held in the acceptor, not counted
         raise_alert(s, kiosk_id, "cash_note_jammed",
                     f"note jammed in purchase {row.txn_id}, held for staff: {row.body}"[:500], row.seq)
+    if row.kind in REVIEW_KINDS:
+        _review_alert(s, kiosk_id, row, event)
 
 
-def record_health(s: Session, kiosk_id: str, health: DeviceHealthEvent, journalled_seq: int | None = None) -> None:
+# the kiosk's rows that put money on hold for staff (MANUAL_REVIEW, kiosk/purchase/states.py):
+# a voucher for cash not credited, a card pulled mid-write (outcome unknown)
+REVIEW_KINDS = {"purchase.voucher": "cash_voucher", "purchase.card_unknown": "card_outcome_unknown"}
+
+
+def _review_alert(s: Session, kiosk_id: str, row: RowEnvelope, event: object) -> None:
+    held = getattr(event, "model_extra", None) or {}
+    amount = held.get("review_fen", getattr(event, "paid_fen", None))
+    detail = (f"money held for manual review ({REVIEW_KINDS[row.kind]}): txn {row.txn_id}, "
+              f"{amount} fen, card {getattr(event, 'card_serial', None)}: {row.body}")
+    raise_alert(s, kiosk_id, REVIEW_KINDS[row.kind], detail[:500], row.seq)
+
+
+def record_health(s: Session, kiosk_id: str, health: DeviceHealthEvent) -> None:
+    """A heartbeat's device health (the console's kiosk row)."""
     kiosk = s.get(Kiosk, kiosk_id)
     if kiosk is None:
         return
     kiosk.health_json = health.model_dump_json()
     kiosk.health_at = utcnow()
     reported = health.journal_last_seq
-    if reported is not None and journalled_seq is None and reported < kiosk.last_seq:
+    if reported is not None and reported < kiosk.last_seq:
         detail = f"kiosk reports journal seq {reported}, the server holds {kiosk.last_seq}: truncated journal"
         raise_alert(s, kiosk_id, "truncation", detail, reported)
-
-
-def _claim_credit(s: Session, kiosk_id: str, row: RowEnvelope, event: PendingCreditAppliedEvent) -> None:
-    claim = s.get(CreditClaim, event.credit_id)
-    if claim is not None:
-        if (claim.kiosk_id, claim.txn_id) != (kiosk_id, row.txn_id):
-            detail = (
-                f"credit {event.credit_id} applied again by {kiosk_id} txn {row.txn_id}; "
-                f"first by {claim.kiosk_id} txn {claim.txn_id}"
-            )
-            raise_alert(s, kiosk_id, "double_credit", detail, row.seq)
-            return
-        claim.seq = row.seq  # claimed online before: now it is applied
-    else:
-        s.add(CreditClaim(credit_id=event.credit_id, kiosk_id=kiosk_id, txn_id=row.txn_id, seq=row.seq))
-        s.flush()
-    credit = latest_pending_credit(s, event.credit_id)
-    if credit is None:
-        raise_alert(s, kiosk_id, "unknown_credit", f"credit {event.credit_id} is not known", row.seq)
-        return
-    if credit.status is PendingCreditStatus.APPLIED:
-        return
-    add_pending_credit_version(
-        s,
-        credit.model_copy(
-            update={
-                "status": PendingCreditStatus.APPLIED,
-                "applied_by_kiosk": kiosk_id,
-                "applied_txn_id": row.txn_id,
-            }
-        ),
-    )

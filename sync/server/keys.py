@@ -16,13 +16,16 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import BaseModel
 
-from sync.tariff_verify import key_id
+from sync.tariff_verify import item_message, key_id
 
 logger = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -53,6 +56,10 @@ class TariffSigner:
 
     def sign_bytes(self, message: bytes) -> str:
         return self._key.sign(message).hex()
+
+    def sign_item(self, item: M) -> M:
+        """A downloadable item with its signature (sync.tariff_verify.item_message)."""
+        return item.model_copy(update={"signature": self.sign_bytes(item_message(item))})
 
     @classmethod
     def load_or_create(cls, path: Path) -> TariffSigner:

@@ -13,6 +13,7 @@ from fastapi import HTTPException, Request
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from sync.auth import H_KIOSK, H_NONCE, H_SIGNATURE, H_TIMESTAMP, signature_ok
 
@@ -25,9 +26,14 @@ _NONCE_RE = re.compile(r"^[0-9a-f]{16,64}$")
 
 
 def request_target(request: Request) -> str:
-    raw = request.scope.get("raw_path") or request.url.path.encode()
+    return scope_target(request.scope)
+
+
+def scope_target(scope: Scope) -> str:
+    """The raw request target (path and query) a kiosk signs and the server signs back."""
+    raw = scope.get("raw_path") or str(scope.get("path", "")).encode()
     target = bytes(raw).decode("latin-1")
-    qs = request.scope.get("query_string", b"")
+    qs = scope.get("query_string", b"")
     return f"{target}?{qs.decode('latin-1')}" if qs else target
 
 

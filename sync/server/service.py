@@ -33,6 +33,7 @@ from .db import (
     TariffRow,
     TicketChange,
     TicketRow,
+    next_version,
     utcnow,
 )
 from .keys import TariffSigner
@@ -72,9 +73,11 @@ def revoke_kiosk(sf: SF, kiosk_id: str) -> None:
     logger.warning("kiosk %s revoked", kiosk_id)
 
 
-def raise_alert(s: Session, kiosk_id: str | None, kind: str, detail: str, seq: int | None = None) -> None:
-    """Adds an alert unless the same unresolved one exists (a retrying kiosk makes one)."""
-    exists = s.scalar(
+def raise_alert(s: Session, kiosk_id: str | None, kind: str, detail: str, seq: int | None = None,
+                *, once: bool = True) -> None:
+    """Adds an alert unless the same unresolved one exists (a retrying kiosk makes one);
+    `once=False` for a caller that raises it once per fact itself."""
+    exists = None if not once else s.scalar(
         select(Alert.id).where(
             Alert.kiosk_id == kiosk_id, Alert.kind == kind, Alert.seq == seq, Alert.resolved.is_(False)
         )
@@ -117,6 +120,7 @@ def publish_tariff(sf: SF, signer: TariffSigner, doc: TariffDocument | dict[str,
     with sf.begin() as s:
         s.add(
             TariffRow(
+                version=next_version(s),
                 tariff_id=tariff.tariff_id,
                 tariff_version=tariff.version,
                 document=text,
@@ -130,7 +134,8 @@ def publish_tariff(sf: SF, signer: TariffSigner, doc: TariffDocument | dict[str,
 
 def put_account(sf: SF, snap: AccountSnapshot) -> int:
     with sf.begin() as s:
-        row = AccountRow(customer_no=snap.customer_no, data=snap.model_dump_json(exclude={"version"}))
+        row = AccountRow(version=next_version(s), customer_no=snap.customer_no,
+                         data=snap.model_dump_json(exclude={"version", "signature"}))
         s.add(row)
         s.flush()
         return row.version
@@ -139,9 +144,10 @@ def put_account(sf: SF, snap: AccountSnapshot) -> int:
 def put_notice(sf: SF, notice: Notice) -> int:
     with sf.begin() as s:
         row = NoticeRow(
+            version=next_version(s),
             notice_id=notice.notice_id,
             kiosk_id=notice.kiosk_id,
-            data=notice.model_dump_json(exclude={"version"}),
+            data=notice.model_dump_json(exclude={"version", "signature"}),
         )
         s.add(row)
         s.flush()
@@ -158,6 +164,7 @@ def put_pending_credit(sf: SF, credit: PendingCredit) -> int:
 
 def add_pending_credit_version(s: Session, credit: PendingCredit) -> int:
     row = PendingCreditRow(
+        version=next_version(s),
         credit_id=credit.credit_id,
         card_serial=credit.card_serial,
         data=credit.model_dump_json(exclude={"version", "signature"}),
@@ -277,7 +284,7 @@ def create_ticket(
 
 
 def _record_change(s: Session, row: TicketRow, status: TicketStatus, note: str) -> None:
-    change = TicketChange(ticket_id=row.id, status=status.value, note=note)
+    change = TicketChange(version=next_version(s), ticket_id=row.id, status=status.value, note=note)
     s.add(change)
     s.flush()
     row.status, row.note, row.updated_at, row.version = status.value, note, utcnow(), change.version

@@ -10,6 +10,7 @@ from .config import ServerConfig
 from .db import make_engine, session_factory, upgrade
 from .keys import CardKeyStore, TariffSigner
 from .service import SF
+from .staff_auth import StaffAuth, stored_digest
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,7 @@ class ServerState:
     sf: SF
     signer: TariffSigner
     card_keys: CardKeyStore
+    staff: StaffAuth
 
     @classmethod
     def open(cls, config: ServerConfig, *, migrate: bool = True) -> ServerState:
@@ -33,6 +35,7 @@ class ServerState:
             sf=session_factory(engine),
             signer=TariffSigner.load_or_create(config.signing_key_file),
             card_keys=CardKeyStore.load_or_create(config.card_keys_file),
+            staff=StaffAuth(token=config.staff_token, digest=stored_digest(config.key_dir)),
         )
 
     def close(self) -> None:

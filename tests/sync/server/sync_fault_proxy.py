@@ -9,6 +9,9 @@ Each accepted connection takes the next mode from `script` (then `default`):
   blackhole       accept and read, never forward, never answer
   refuse          accept and reset at once
   delay           forward both ways after `delay_s`
+  answer          read the request, answer with the bytes in `answer` (a forger, a replay)
+`tamper`, when set, rewrites each chunk of every forwarded answer (a man in the middle);
+`responses` keeps the bytes of every answer forwarded whole (what a replay would send).
 The kiosk's client should not keep connections alive, so every request meets a mode.
 """
 from __future__ import annotations
@@ -19,10 +22,11 @@ import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
 
-MODES = ("pass", "drop_response", "reset_request", "reset_response", "blackhole", "refuse", "delay")
+MODES = ("pass", "drop_response", "reset_request", "reset_response", "blackhole", "refuse", "delay", "answer")
 
 
 def _reset(sock: socket.socket) -> None:
@@ -42,12 +46,37 @@ def _reset(sock: socket.socket) -> None:
         pass
 
 
+def _read_request(sock: socket.socket) -> bytes:
+    """One whole HTTP request (headers, then Content-Length bytes of body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 class FaultProxy:
     def __init__(self, upstream_port: int, *, default: str = "pass", delay_s: float = 0.3) -> None:
         self.upstream_port = upstream_port
         self.default = default
         self.delay_s = delay_s
         self.script: deque[str] = deque()
+        self.answer = b""
+        self.tamper: Callable[[bytes], bytes] | None = None
+        self.responses: list[bytes] = []
         self.counts: dict[str, int] = {m: 0 for m in MODES}
         self._lock = threading.Lock()
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -105,6 +134,15 @@ class FaultProxy:
         if mode == "refuse":
             _reset(client)
             return
+        if mode == "answer":
+            try:
+                client.settimeout(10)
+                _read_request(client)
+                client.sendall(self.answer)
+            except OSError:
+                pass
+            _reset(client)
+            return
         if mode == "blackhole":
             try:
                 client.settimeout(60)
@@ -128,6 +166,7 @@ class FaultProxy:
 
     def _pump(self, src: socket.socket, dst: socket.socket, mode: str, direction: str, done: threading.Event) -> None:
         first = True
+        seen = bytearray()
         try:
             src.settimeout(60)
             while not done.is_set():
@@ -141,10 +180,17 @@ class FaultProxy:
                 if first and mode == f"reset_{direction}":
                     dst.sendall(data[: max(1, len(data) // 2)])
                     break
+                if direction == "response":
+                    seen += data
+                    if self.tamper is not None:
+                        data = self.tamper(data)
                 dst.sendall(data)
                 first = False
         except OSError:
             pass
+        if direction == "response" and seen:
+            with self._lock:
+                self.responses.append(bytes(seen))
         if not done.is_set():
             done.set()
             _reset(src)

@@ -159,8 +159,10 @@ def test_ticket_created_by_endpoint_is_idempotent(live: LiveServer) -> None:
 def test_device_health_reaches_the_kiosk_record(live: LiveServer) -> None:
     k = live.new_kiosk()
     chain = Chain(k.kiosk_id)
-    chain.add("device.health", {"printer": "paper_near_end", "cash_box_notes": 950, "reader": "ok"})
+    chain.add("purchase.created", {"amount_fen": 1})
     assert k.upload(chain.rows).status_code == 200
+    hb = {"printer": "paper_near_end", "cash_box_notes": 950, "reader": "ok", "journal_last_seq": 1}
+    assert k.post("/v1/heartbeat", hb).status_code == 200
     kiosk = next(x for x in service.kiosks(live.sf) if x.kiosk_id == k.kiosk_id)
     health = json.loads(kiosk.health_json or "{}")
     assert health["printer"] == "paper_near_end" and health["cash_box_notes"] == 950

@@ -3,9 +3,10 @@ duplicates answered as stored, conflicts refused with an alert, the hash chain e
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from sqlalchemy import select
-from sync_server_harness import Chain, LiveServer, rehash
+from sync_server_harness import Chain, LiveServer, open_journal, rehash
 
 from kiosk.hashchain import canonical_json
 from sync.server import service
@@ -166,3 +167,47 @@ def test_concurrent_duplicate_uploads_store_each_row_exactly_once(live: LiveServ
     assert errors == []
     assert _ledger(live, kiosk.kiosk_id) == [(r.seq, r.row_hash) for r in rows]
     assert _alert_kinds(live, kiosk.kiosk_id) == []
+
+
+def test_money_held_for_manual_review_raises_an_alert(live: LiveServer, tmp_path: Path) -> None:
+    """The kiosk's own core: a cash purchase whose card refuses the write (voucher printed,
+    purchase.voucher) and one whose card is pulled mid-write (purchase.card_unknown). Both
+    hold the resident's money for staff: the server alerts on each, naming txn and amount."""
+    from kiosk.fakes import FakeAcceptor, FakeCard, FakePrinter, FixedClock
+    from kiosk.outbox import drain
+    from kiosk.ports import PaymentMethod
+    from kiosk.pricing import parse_tariff
+    from kiosk.purchase.service import KioskContext, PurchaseService
+    from kiosk.purchase.states import S
+    from sync.client import HttpServer
+    from tests.kiosk.world import TARIFF
+
+    k = live.new_kiosk()
+    k.close()
+    journal = open_journal(tmp_path / "journal.db", k.kiosk_id)
+    http = HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex)
+    try:
+        svc = PurchaseService(KioskContext(
+            kiosk_id=k.kiosk_id, terminal_no=2, journal=journal, clock=FixedClock(),
+            printer=FakePrinter(), tariffs=[parse_tariff(TARIFF)], is_online=lambda: True))
+        card = FakeCard(tmp_path / "card.json", tech="ic")
+        acceptor = FakeAcceptor(tmp_path / "acceptor.json", (2000, 5000))
+        held: dict[str, int] = {}
+        for trouble in ({"refuse_writes": True}, {"refuse_writes": False, "pull_on_write": "drop"}):
+            card.set(**trouble)
+            txn = svc.begin(svc.check_card(card.read()), "amount", 2000 if not held else 5000, PaymentMethod.CASH)
+            svc.take_note(txn, acceptor)
+            assert svc.finish_payment(txn) is S.PAID
+            state = svc.write_card(txn, card)
+            if state is S.CARD_FAILED:
+                state = svc.fail_without_credit(txn, None)
+            assert state is S.MANUAL_REVIEW
+            held[txn] = svc.get(txn).review_fen
+        drain(journal, http, svc.ctx.clock)
+        alerts = service.alerts(live.sf, kiosk_id=k.kiosk_id)
+        assert sorted(a.kind for a in alerts) == ["card_outcome_unknown", "cash_voucher"]
+        for a, (txn, fen) in zip(sorted(alerts, key=lambda a: a.id), held.items(), strict=True):
+            assert txn in a.detail and f"{fen} fen" in a.detail and fen > 0
+    finally:
+        http.close()
+        journal.close()

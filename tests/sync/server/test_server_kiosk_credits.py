@@ -22,7 +22,7 @@ from kiosk.purchase.service import KioskContext, PurchaseService
 from kiosk.purchase.states import S
 from sync.client import HttpServer
 from sync.credits import CreditPayment
-from sync.protocol import PendingCredit
+from sync.protocol import CreditClaimRequest, PendingCredit
 from sync.server import service
 from tests.kiosk.world import TARIFF
 
@@ -33,7 +33,7 @@ class Kiosk:
         k.close()
         d.mkdir(parents=True, exist_ok=True)
         self.kiosk_id = k.kiosk_id
-        self.server = HttpServer(base_url or live.base_url, k.kiosk_id, k.key, timeout_s=2.0)
+        self.server = HttpServer(base_url or live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=2.0)
         self.journal = Journal(d / "journal.db", k.kiosk_id)
         self.journal.open()
         self.card = card
@@ -108,3 +108,57 @@ def test_credit_paid_elsewhere_loaded_exactly_once(live: LiveServer, tmp_path: P
     finally:
         a.close()
         b.close()
+
+
+def test_an_offline_load_uploaded_row_by_row_is_never_open_again(live: LiveServer, tmp_path: Path) -> None:
+    """Kiosk A's core loads the credit offline; its journal reaches the server one row per
+    batch. After every batch, kiosk C (with the latest download) can load it neither offline
+    nor online: the purchase.card_done row itself marks it applied."""
+    from kiosk.outbox import upload_once
+    from sync.credits import offline_refusal
+
+    pub = live.state.signer.public_key_hex
+    serial = uuid.uuid4().hex[:16].upper()
+    card = FakeCard(tmp_path / "card.json", tech="ic", serial=serial, customer="0000000042", seq=3)
+    a = Kiosk(live, tmp_path / "a", card)
+    c = Kiosk(live, tmp_path / "c", card)
+    try:
+        check = a.svc.check_card(card.read())
+        txn0 = a.svc.begin(check, "amount", 1000, PaymentMethod.QR)
+        a.svc.pay_electronic(txn0, FakePayment())
+        assert a.svc.write_card(txn0, card) is S.CARD_DONE
+        a.svc.print_receipt(txn0)
+        a.svc.close(txn0)
+        drain(a.journal, a.server, a.svc.ctx.clock)
+        card.meter_load()
+        cid = f"C-{uuid.uuid4().hex[:8]}"
+        service.put_pending_credit(live.sf, PendingCredit(
+            credit_id=cid, customer_no="0000000042", amount_fen=3000, paid_at=datetime.now(UTC),
+            source="app", card_serial=serial))
+        cached = _credit(live, cid, serial)
+        snap = card.read()
+        pay = CreditPayment(cached, snap, pub, None)  # A is offline
+        txn = a.svc.begin(a.svc.check_card(snap), "amount", 3000, PaymentMethod.ELSEWHERE, credit_id=cid)
+        assert a.svc.pay_electronic(txn, pay) is S.PAID
+        assert a.svc.write_card(txn, card) is S.CARD_DONE
+        a.svc.print_receipt(txn)
+        a.svc.close(txn)
+        card.meter_load()
+        done = json.loads(a.journal.raw(
+            f"SELECT body FROM journal WHERE txn_id = '{txn}' AND kind = 'purchase.card_done'")[0][0])
+        assert done["credit_id"] == cid
+        batches = 0
+        while upload_once(a.journal, a.server, a.svc.ctx.clock, batch=1):
+            batches += 1
+            latest = [x for x in c.credits() if x.credit_id == cid][-1]
+            now = card.read()
+            assert offline_refusal(latest, now, pub) is not None, batches
+            r = c.server.raw("POST", f"/v1/pending-credits/{cid}/claim", CreditClaimRequest(
+                txn_id=uuid.uuid4().hex, card_serial=serial, card_counter=now.counter))
+            assert r.status_code == 409, (batches, r.text)
+        assert batches >= 5
+        assert _credit(live, cid, serial).status.value == "applied"
+        assert len([w for w in card.dump()["writes"] if w["amount"] > 1000]) == 1
+    finally:
+        a.close()
+        c.close()

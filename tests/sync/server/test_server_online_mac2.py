@@ -32,7 +32,7 @@ def test_mac2_from_the_server_while_it_answers(live: LiveServer, card_env) -> No
     emu.issue_cpu("u", "0A0B0C0D0E0F0102", balance=100, mlk=keys.mlk[1].hex(), mtk=keys.mtk.hex())
     k = live.new_kiosk()
     k.close()
-    server = HttpServer(live.base_url, k.kiosk_id, k.key, timeout_s=5.0)
+    server = HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=5.0)
     quota = emu.dump("sam")["quota"]
     try:
         assert _load(emu, readers, "u", server_mac2(server)) == (1, 2600)
@@ -45,7 +45,7 @@ def test_mac2_from_the_server_while_it_answers(live: LiveServer, card_env) -> No
 def test_the_sam_authorises_when_the_server_is_out_of_reach(card_env) -> None:  # type: ignore[no-untyped-def]
     emu, readers = card_env
     emu.issue_cpu("d", "0A0B0C0D0E0F0103", balance=0)  # keys of the kiosk's SAM
-    dead = HttpServer("http://127.0.0.1:9", "K-NONE", b"\0" * 32, timeout_s=1.0)
+    dead = HttpServer("http://127.0.0.1:9", "K-NONE", b"\0" * 32, server_key="00" * 32, timeout_s=1.0)
     quota = emu.dump("sam")["quota"]
     try:
         assert _load(emu, readers, "d", server_mac2(dead)) == (1, 2500)
@@ -60,6 +60,7 @@ def test_quota_token_replenishes_the_sam_once(live: LiveServer, card_env) -> Non
     from devices.sim.emulator import DEMO_KEYS
     from devices.sim.sam_card import SamKeys
     from sync.card_online import replenish_sam
+    from sync.protocol import QuotaRequest
 
     emu, readers = card_env
     assert isinstance(DEMO_KEYS, SamKeys)
@@ -70,18 +71,22 @@ def test_quota_token_replenishes_the_sam_once(live: LiveServer, card_env) -> Non
     emu.set_quota(100)
     k = live.new_kiosk()
     k.close()
-    server = HttpServer(live.base_url, k.kiosk_id, k.key, timeout_s=5.0)
+    server = HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=5.0)
     try:
-        assert replenish_sam(server, sam, None, below_fen=1000) == live.state.card_keys.quota_fen
+        # the server's token for the SAM's counter now: valid exactly once
+        token = server.quota_token(QuotaRequest(sam_id=sam_id, sam_counter=sam.info().counter, journal_last_seq=0))
+        assert sam.replenish_quota(token.new_quota_fen, token.sam_counter, bytes.fromhex(token.mac))
         assert emu.dump("sam")["quota"] == live.state.card_keys.quota_fen
-        assert replenish_sam(server, sam, None, below_fen=1000) is None  # enough now
+        assert replenish_sam(server, sam, 0, below_fen=1000) is None  # enough now
         emu.set_quota(100)
-        info = sam.info()
-        # a replayed token (an old counter) is refused by the SAM itself
-        assert not sam.replenish_quota(5_000_000, info.counter - 1, b"\0\0\0\0")
+        # the same real token replayed: the SAM's counter moved on, it refuses it
+        assert not sam.replenish_quota(token.new_quota_fen, token.sam_counter, bytes.fromhex(token.mac))
+        assert emu.dump("sam")["quota"] == 100
+        assert replenish_sam(server, sam, 0, below_fen=1000) == live.state.card_keys.quota_fen  # a fresh one works
+        emu.set_quota(100)
         with pytest.raises(Mac2Refused):
             live.state.card_keys.quota_keys[sam_id] = b"\x11" * 16  # a forged key on the server side
-            replenish_sam(server, sam, None, below_fen=1000)
+            replenish_sam(server, sam, 0, below_fen=1000)
         assert emu.dump("sam")["quota"] == 100
     finally:
         server.close()

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,9 @@ from sync_server_harness import (
 
 from kiosk import outbox
 from kiosk.journal import Journal
+from sync.cache import DownloadCache
 from sync.client import HttpServer, ServerUnreachable, SyncError
+from sync.jobs import SyncClient, SyncSettings
 from sync.server import service
 
 
@@ -40,7 +43,7 @@ class Rig:
     key: bytes
 
     def client(self, timeout_s: float = 2.0) -> HttpServer:
-        return HttpServer(self.proxy.url, self.kiosk_id, self.key, timeout_s=timeout_s, keepalive=False)
+        return HttpServer(self.proxy.url, self.kiosk_id, self.key, server_key=self.live.state.signer.public_key_hex, timeout_s=timeout_s, keepalive=False)
 
     def drain(self, client: HttpServer, *, batch: int = 10, max_tries: int = 200) -> int:
         """upload_once until nothing is pending; returns how many calls failed."""
@@ -187,3 +190,33 @@ def test_thirty_days_offline_then_the_queue_drains_in_order(rig: Rig) -> None:
     assert rig.drain(client, batch=100) == 0
     assert len(journal_chain(rig.journal)) == 300
     rig.assert_consistent()
+
+
+@pytest.mark.parametrize("fault", ["drop_response", "reset_response", "reset_request"])
+def test_the_sync_clients_upload_job_backs_off_through_a_fault_and_drains(rig: Rig, fault: str) -> None:
+    """The same faults through SyncClient's upload job (what the kiosk runs): the failed run
+    counts a failure and backs off, the next run after the backoff drains; for a response
+    lost after the server committed, the retry is answered as duplicates."""
+    append_rows(rig.journal, rig.clock, 9)
+    http = rig.client()
+    cache = DownloadCache(rig.journal.path.parent / "cache.db")
+    settings = SyncSettings(batch=9, backoff_base_s=0.05, backoff_max_s=0.05, unsent_alert_after=timedelta(hours=1))
+    client = SyncClient(rig.journal, http, rig.clock, cache, rig.live.state.signer.public_key_hex,
+                        settings=settings, rnd=random.Random(7))
+    try:
+        rig.proxy.set_script([fault])
+        assert client.upload_job() == 0
+        assert client.online is False and client.upload_backoff.failures == 1
+        assert unsent(rig.journal) == 9
+        stored = len(server_chain(rig.live.sf, rig.kiosk_id))
+        # the answer started, so the server had committed (lost, or cut mid-body); or it never
+        # got the whole request
+        assert stored == (0 if fault == "reset_request" else 9)
+        while not client.upload_backoff.ready():
+            time.sleep(0.01)
+        assert client.upload_job() == 9
+        assert client.online is True and client.upload_backoff.failures == 0
+        rig.assert_consistent()
+    finally:
+        cache.close()
+        http.close()

@@ -11,9 +11,9 @@ import pytest
 from sync_fault_proxy import FaultProxy
 from sync_server_harness import LiveServer
 
-from kiosk.errors import PaymentError
+from kiosk.errors import PaymentError, PaymentUnsettled
 from kiosk.ports import ElectronicPayment
-from sync.client import HttpServer, SyncError
+from sync.client import HttpServer
 from sync.payments import QrPayment
 from sync.protocol import PaymentOrder
 
@@ -26,7 +26,7 @@ def _payment(live: LiveServer, **kw: float) -> tuple[QrPayment, list[str]]:
     def show(payload: str, order: PaymentOrder) -> None:
         shown.append(payload)
 
-    return QrPayment(HttpServer(live.base_url, k.kiosk_id, k.key), show_qr=show, **kw), shown
+    return QrPayment(HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex), show_qr=show, **kw), shown
 
 
 def _payer(shown: list[str]) -> threading.Thread:
@@ -97,10 +97,62 @@ def test_the_oracle_raises_rather_than_guessing_when_the_server_is_unreachable(l
     k.close()
     proxy = FaultProxy(live.port, default="refuse")
     try:
-        pay = QrPayment(HttpServer(proxy.url, k.kiosk_id, k.key, keepalive=False))
-        with pytest.raises(SyncError):
+        pay = QrPayment(HttpServer(proxy.url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, keepalive=False), settle_pause_s=0.01)
+        with pytest.raises(PaymentUnsettled):
             pay.charged_fen("T-x")
         with pytest.raises(PaymentError):
             pay.charge("T-x", 100)
+    finally:
+        proxy.close()
+
+
+def test_a_pending_order_expires_and_refuses_payment(live: LiveServer) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from sync.server.db import PaymentRow
+
+    k = live.new_kiosk()
+    txn = f"T-{uuid.uuid4().hex[:8]}"
+    order = PaymentOrder.model_validate(k.post("/v1/payments", {"txn_id": txn, "amount_fen": 700}).json())
+    assert order.status.value == "pending" and order.expires_at is not None
+    assert order.expires_at > datetime.now(UTC)
+    with live.sf.begin() as s:
+        s.execute(update(PaymentRow).where(PaymentRow.order_id == order.order_id)
+                  .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    late = httpx.post(order.qr_payload, timeout=5)
+    assert late.status_code == 409 and "expired" in late.text
+    assert k.get(f"/v1/payments/{txn}").json()["status"] == "expired"
+    pay = QrPayment(HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex))
+    assert pay.charged_fen(txn) == 0
+    k.close()
+
+
+def test_a_cancel_that_does_not_reach_the_provider_is_not_taken_for_a_cancel(live: LiveServer) -> None:
+    """The audit's race: the cancel POST fails, the order stays payable. charge() says so
+    (PaymentUnsettled); the final oracle cancels it at the provider before answering 0."""
+    k = live.new_kiosk()
+    k.close()
+    proxy = FaultProxy(live.port)
+    try:
+        shown: list[str] = []
+
+        def show(payload: str, order: PaymentOrder) -> None:
+            shown.append(payload.replace(proxy.url, live.base_url))  # the payer's own network
+            proxy.default = "refuse"
+
+        pay = QrPayment(HttpServer(proxy.url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, keepalive=False), show_qr=show,
+                        poll_s=0.05, timeout_s=0.3, settle_pause_s=0.01)
+        txn = f"T-{uuid.uuid4().hex[:8]}"
+        with pytest.raises(PaymentUnsettled):
+            pay.charge(txn, 900)
+        with pytest.raises(PaymentUnsettled):
+            pay.charged_fen(txn)
+        direct = QrPayment(HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex))
+        assert direct._order(txn) is not None and direct._order(txn).status.value == "pending"  # type: ignore[union-attr]
+        proxy.default = "pass"
+        assert pay.charged_fen(txn) == 0
+        assert httpx.post(shown[0], timeout=5).status_code == 409
     finally:
         proxy.close()

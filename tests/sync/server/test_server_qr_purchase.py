@@ -39,7 +39,7 @@ def test_qr_purchase_refunded_when_the_card_refuses_and_journalled_to_the_server
     k.close()
     journal = open_journal(tmp_path / "journal.db", k.kiosk_id)
     cache = DownloadCache(tmp_path / "cache.db")
-    http = HttpServer(live.base_url, k.kiosk_id, k.key)
+    http = HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex)
     clock = FixedClock()
     sync = SyncClient(journal, http, clock, cache, live.state.signer.public_key_hex, rnd=random.Random(0))
     try:
@@ -99,3 +99,120 @@ def test_qr_purchase_refunded_when_the_card_refuses_and_journalled_to_the_server
         http.close()
         cache.close()
         journal.close()
+
+
+class _QrKiosk:
+    """A kiosk's core paying by QR through a fault proxy in front of the real server."""
+
+    def __init__(self, live: LiveServer, tmp_path: Path) -> None:
+        from sync_fault_proxy import FaultProxy
+
+        from tests.kiosk.world import TARIFF
+
+        k = live.new_kiosk()
+        k.close()
+        self.proxy = FaultProxy(live.port)
+        self.base_url = live.base_url
+        self.http = HttpServer(self.proxy.url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=2, keepalive=False)
+        self.shown: list[str] = []
+        self.qr = QrPayment(self.http, show_qr=self._show, poll_s=0.05, timeout_s=0.4,
+                            settle_tries=2, settle_pause_s=0.01)
+        self.journal = open_journal(tmp_path / "journal.db", k.kiosk_id)
+        self.svc = PurchaseService(KioskContext(
+            kiosk_id=k.kiosk_id, terminal_no=1, journal=self.journal, clock=FixedClock(),
+            printer=FakePrinter(), tariffs=[parse_tariff(TARIFF)], is_online=lambda: True))
+        self.card = FakeCard(tmp_path / "card.json", tech="ic")
+
+    def _show(self, payload: str, order: PaymentOrder) -> None:
+        # the payer's phone reaches the provider on its own network, not through the kiosk's
+        self.shown.append(payload.replace(self.proxy.url, self.base_url))
+        self.proxy.default = "refuse"  # the link goes down while the QR code shows
+
+    def begin(self) -> str:
+        return self.svc.begin(self.svc.check_card(self.card.read()), "amount", 5000, PaymentMethod.QR)
+
+    def kinds(self, txn: str) -> list[str]:
+        return [str(r[0]) for r in self.journal.raw(f"SELECT kind FROM journal WHERE txn_id = '{txn}' ORDER BY seq")]
+
+    def close(self) -> None:
+        self.http.close()
+        self.proxy.close()
+        self.journal.close()
+
+
+def _unsettled(k: _QrKiosk) -> str:
+    """The resident gives up; the cancel never reaches the provider: the purchase stays open."""
+    from kiosk.errors import PaymentUnsettled
+
+    txn = k.begin()
+    try:
+        k.svc.pay_electronic(txn, k.qr)
+    except PaymentUnsettled:
+        pass
+    else:
+        raise AssertionError("pay_electronic closed a purchase whose order may still be paid")
+    assert k.svc.get(txn).state == S.INIT.value
+    try:
+        k.svc.finish_payment(txn)  # the UI's "leave": refused, money may still come
+    except PaymentUnsettled:
+        pass
+    else:
+        raise AssertionError("finish_payment cancelled an open QR order")
+    assert k.svc.get(txn).state == S.INIT.value
+    return txn
+
+
+def test_a_qr_order_not_cancelled_keeps_the_purchase_open_and_a_late_payment_is_refunded(
+        live: LiveServer, tmp_path: Path) -> None:
+    from kiosk.purchase.recovery import Recovery
+
+    k = _QrKiosk(live, tmp_path)
+    try:
+        txn = _unsettled(k)
+        # the payer still pays the open order; the resident has left with the card
+        assert httpx.post(k.shown[0], timeout=5).status_code == 200
+        report = Recovery(k.svc, None, {"qr": k.qr}, lambda _s: None).run()  # still cut off
+        assert report.advanced[txn] == S.INIT.value
+        k.proxy.default = "pass"
+        report = Recovery(k.svc, None, {"qr": k.qr}, lambda _s: None).run()
+        assert report.advanced[txn] == S.OUTBOX.value
+        p = k.svc.get(txn)
+        assert (p.paid_fen, p.refunded_fen) == (5000, 5000)
+        assert k.kinds(txn)[-3:] == ["purchase.refund_pending", "purchase.refunded", "purchase.closed"]
+        assert k.qr.charged_fen(txn) == 0 and k.card.dump()["writes"] == []
+    finally:
+        k.close()
+
+
+def test_a_late_qr_payment_with_the_card_back_is_written_once(live: LiveServer, tmp_path: Path) -> None:
+    from kiosk.purchase.recovery import Recovery
+
+    k = _QrKiosk(live, tmp_path)
+    try:
+        txn = _unsettled(k)
+        assert httpx.post(k.shown[0], timeout=5).status_code == 200
+        k.proxy.default = "pass"
+        card = k.card
+        report = Recovery(k.svc, None, {"qr": k.qr}, lambda serial: card if serial == card.read().serial else None).run()
+        assert report.advanced[txn] == S.OUTBOX.value
+        assert [w["txn"] for w in card.dump()["writes"]] == [txn]
+        assert k.qr.charged_fen(txn) == 5000
+    finally:
+        k.close()
+
+
+def test_an_unpaid_open_qr_order_is_cancelled_at_the_provider_before_the_purchase_closes(
+        live: LiveServer, tmp_path: Path) -> None:
+    from kiosk.purchase.recovery import Recovery
+
+    k = _QrKiosk(live, tmp_path)
+    try:
+        txn = _unsettled(k)
+        k.proxy.default = "pass"
+        report = Recovery(k.svc, None, {"qr": k.qr}, lambda _s: None).run()
+        assert report.advanced[txn] == S.OUTBOX.value and "purchase.cancel" in k.kinds(txn)
+        late = httpx.post(k.shown[0], timeout=5)  # the payer is refused now: no money, no gas
+        assert late.status_code == 409 and "cancelled" in late.text
+        assert k.qr.charged_fen(txn) == 0
+    finally:
+        k.close()

@@ -1,15 +1,13 @@
-"""A server process killed (SIGKILL, twice) while a kiosk uploads, and started again on the same
-database: no row lost, none twice, the chain intact, the queue drained. SQLite and
-PostgreSQL."""
+"""A server process killed (SIGKILL, twice, inside the ingest transaction of a batch) while a
+kiosk uploads, and started again on the same database: no row lost, none twice, the chain
+intact, the queue drained. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import os
-import random
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +27,7 @@ from sync_server_harness import (
 )
 
 from kiosk import outbox
-from sync.client import HttpServer, SyncError
+from sync.client import HttpServer, ServerUnreachable
 from sync.server import service
 from sync.server.config import ServerConfig
 from sync.server.state import ServerState
@@ -50,11 +48,16 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
+    def start(self, crash_at: str | None = None) -> None:
+        """`crash_at`: KIOSK_CRASH_AT for the server process (it SIGKILLs itself there)."""
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        env.pop("KIOSK_CRASH_AT", None)
+        if crash_at is not None:
+            env["KIOSK_CRASH_AT"] = crash_at
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sync.server", "--db", self.db_url, "--key-dir", str(self.key_dir),
              "--port", str(self.port), "--log-level", "warning"],
-            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+            cwd=REPO, env=env,
         )
         deadline = time.monotonic() + 30
         while True:
@@ -66,10 +69,10 @@ class ServerProcess:
             assert self.proc.poll() is None and time.monotonic() < deadline, "server did not start"
             time.sleep(0.05)
 
-    def kill(self) -> None:
+    def killed(self) -> bool:
+        """The process ended by SIGKILL (its crash point)."""
         assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
+        return self.proc.wait(timeout=30) == -signal.SIGKILL
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -91,46 +94,40 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 def test_server_killed_mid_upload_and_restarted(db_url: str, tmp_path: Path) -> None:
+    """Killed inside the ingest transaction, deterministically: the server process dies at
+    its n-th stored row (crash point server:ingest:row), in the middle of a batch, before the
+    commit. The batch is not half stored; after the restart the kiosk's retries drain the
+    queue and the ledger equals the journal."""
     state = ServerState.open(ServerConfig(db_url=db_url, key_dir=tmp_path / "keys"))
     kiosk_id = "K-restart"
     key = bytes.fromhex(service.add_kiosk(state.sf, kiosk_id))
     server = ServerProcess(db_url, tmp_path / "keys")
-    server.start()
     journal = open_journal(tmp_path / "journal.db", kiosk_id)
     clock = FakeClock()
-    client = HttpServer(server.url, kiosk_id, key, timeout_s=3, keepalive=False)
-    done = threading.Event()
-    failures: list[str] = []
-
-    def uploader() -> None:
-        while not done.is_set() or unsent(journal):
-            try:
-                if outbox.upload_once(journal, client, clock, 20) == 0:
-                    time.sleep(0.01)
-            except SyncError as exc:
-                failures.append(type(exc).__name__)
-                time.sleep(0.02)
-
+    client = HttpServer(server.url, kiosk_id, key, server_key=state.signer.public_key_hex, timeout_s=10,
+                        keepalive=False)
     try:
-        append_rows(journal, clock, 400)  # about 20 batches: the kills land mid-stream
-        t = threading.Thread(target=uploader)
-        t.start()
-        rnd = random.Random(3)
-        for _ in range(2):
-            time.sleep(rnd.uniform(0.05, 0.25))
-            server.kill()
-            append_rows(journal, clock, 50)  # the kiosk goes on selling meanwhile
-            server.start()
-        done.set()
-        t.join(timeout=90)
-        assert not t.is_alive()
-        assert failures, "the kills were not noticed by the uploader"
+        append_rows(journal, clock, 100)
+        server.start(crash_at="server:ingest:row@30")  # batch 1 (rows 1-20) commits; dies in batch 2
+        assert outbox.upload_once(journal, client, clock, 20) == 20
+        with pytest.raises(ServerUnreachable):
+            outbox.upload_once(journal, client, clock, 20)  # rows 21-40: killed at row 30
+        assert server.killed()
+        assert [s for s, _ in server_chain(state.sf, kiosk_id)] == list(range(1, 21))  # 21-29 rolled back
+        assert unsent(journal) == 80
+        append_rows(journal, clock, 10)  # the kiosk goes on selling meanwhile
+        server.start(crash_at="server:ingest:row@15")  # killed again, in the first batch after the restart
+        with pytest.raises(ServerUnreachable):
+            outbox.upload_once(journal, client, clock, 20)
+        assert server.killed()
+        assert len(server_chain(state.sf, kiosk_id)) == 20
+        server.start()
+        assert outbox.drain(journal, client, clock, 20) == 90
         assert unsent(journal) == 0
         assert server_chain(state.sf, kiosk_id) == journal_chain(journal)
-        assert len(journal_chain(journal)) == 500
+        assert len(journal_chain(journal)) == 110
         assert service.alerts(state.sf, kiosk_id=kiosk_id) == []
     finally:
-        done.set()
         client.close()
         server.stop()
         journal.close()

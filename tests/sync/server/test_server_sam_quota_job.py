@@ -70,7 +70,7 @@ def site(card_env, tmp_path: Path) -> Iterator[Site]:  # type: ignore[no-untyped
     proxy = FaultProxy(live.port)
     journal = open_journal(tmp_path / "journal.db", k.kiosk_id)
     cache = DownloadCache(tmp_path / "cache.db")
-    http = HttpServer(proxy.url, k.kiosk_id, k.key, timeout_s=2, keepalive=False)
+    http = HttpServer(proxy.url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=2, keepalive=False)
     client = SyncClient(journal, http, FakeClock(), cache, live.state.signer.public_key_hex,
                         settings=SETTINGS, sam=readers.sam, rnd=random.Random(5))
     try:
@@ -172,7 +172,7 @@ def test_the_job_is_scheduled_with_the_common_options_and_tops_up(site: Site) ->
 def test_without_a_sam_seam_there_is_no_sam_job(tmp_path: Path) -> None:
     journal = open_journal(tmp_path / "journal.db", "K-NOSAM")
     cache = DownloadCache(tmp_path / "cache.db")
-    http = HttpServer("http://127.0.0.1:9", "K-NOSAM", b"\0" * 32, timeout_s=1, keepalive=False)
+    http = HttpServer("http://127.0.0.1:9", "K-NOSAM", b"\0" * 32, server_key="00" * 32, timeout_s=1, keepalive=False)
     client = SyncClient(journal, http, FakeClock(), cache, "00" * 32, settings=SETTINGS)
     try:
         sched = client.start()

@@ -40,7 +40,7 @@ from sync.protocol import (
     TicketKind,
 )
 from sync.server import service
-from sync.server.db import TariffRow
+from sync.server.db import TariffRow, next_version
 
 FAST = SyncSettings(
     upload_interval_s=0.05, download_interval_s=0.2, heartbeat_interval_s=0.2, batch=7,
@@ -71,7 +71,7 @@ def kiosk(live: LiveServer, tmp_path: Path) -> Iterator[Kiosk]:
     journal = open_journal(tmp_path / "journal.db", k.kiosk_id)
     cache = DownloadCache(tmp_path / "cache.db")
     clock = FakeClock()
-    http = HttpServer(proxy.url, k.kiosk_id, k.key, timeout_s=2, keepalive=False)
+    http = HttpServer(proxy.url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=2, keepalive=False)
     client = SyncClient(journal, http, clock, cache, live.state.signer.public_key_hex, settings=FAST,
                         rnd=random.Random(1))
     try:
@@ -119,7 +119,7 @@ def test_download_job_fills_the_cache_incrementally_and_drops_a_forged_tariff(ki
     cust = uuid.uuid4().hex[:10]
     service.publish_tariff(live.sf, live.state.signer, TARIFF)
     with live.sf.begin() as s:  # a row slipped into the server's table without the key
-        s.add(TariffRow(tariff_id="forged", tariff_version=1, document='{"tariff_id":"forged"}',
+        s.add(TariffRow(version=next_version(s), tariff_id="forged", tariff_version=1, document='{"tariff_id":"forged"}',
                         signature="00" * 64, key_id=live.state.signer.key_id))
     service.put_account(live.sf, AccountSnapshot(customer_no=cust, status=AccountStatus.ACTIVE, arrears_fen=0))
     service.put_notice(live.sf, Notice(notice_id=f"n-{cust}", title="t", text="x", kiosk_id=kiosk.kiosk_id))
@@ -206,7 +206,7 @@ def test_thirty_days_offline_on_the_kiosk_s_real_clock(live: LiveServer, tmp_pat
     proxy = FaultProxy(live.port, default="refuse")
     journal = open_journal(tmp_path / "journal.db", k.kiosk_id)
     cache = DownloadCache(tmp_path / "cache.db")
-    http = HttpServer(proxy.url, k.kiosk_id, k.key, timeout_s=2, keepalive=False)
+    http = HttpServer(proxy.url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=2, keepalive=False)
     clock = SystemClock()
     client = SyncClient(journal, http, clock, cache, live.state.signer.public_key_hex, settings=FAST,
                         rnd=random.Random(3))
