@@ -8,7 +8,7 @@ PKGS=(
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3  # Qt runtime (offscreen/xcb)
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0
   xvfb fonts-noto-cjk sqlite3
-  speech-dispatcher espeak-ng   # spoken prompts offline (QtTextToSpeech speechd engine, voice cmn-latn-pinyin)
+  speech-dispatcher speech-dispatcher-espeak-ng espeak-ng   # spoken prompts offline (QtTextToSpeech speechd engine, voice cmn-latn-pinyin)
   libusb-1.0-0   # USB receipt printers (pyusb)
   postgresql chromium chromium-driver   # sync server tests: PostgreSQL cluster, headless staff console
 )

@@ -1,59 +1,192 @@
 """Spoken prompts, offline: QtTextToSpeech on speech-dispatcher + espeak-ng. The Mandarin
-voice is picked by name: `cmn-latn-pinyin` reads tones correctly (plain `cmn` reads them as
-English digits) and Qt lists no zh_CN locale for it. Tests use Qt's `mock` engine."""
+voice is picked by name: espeak-ng's `cmn-latn-pinyin` reads tones correctly (plain `cmn`
+reads them as English digits), and Qt lists no zh_CN locale for it: through speech-dispatcher
+it is the voice named "Chinese (Mandarin, latin as Pinyin)" with the C locale.
+
+The engine lives on its own thread: speech-dispatcher is a daemon behind a socket, and a
+daemon stuck on a dead audio device blocks its next client (seen here: with no sound card a
+`say` leaves it speaking for ever and the next QTextToSpeech constructor hangs). The GUI
+thread only queues calls. Tests use Qt's `mock` engine, and one test the real speechd."""
 from __future__ import annotations
 
+import atexit
 import logging
+import re
+import threading
+from collections.abc import Iterable
 
-from PySide6.QtTextToSpeech import QTextToSpeech
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtTextToSpeech import QTextToSpeech, QVoice
 
 logger = logging.getLogger(__name__)
 
 ZH_VOICE = "cmn-latn-pinyin"
+# the names a voice may carry, best first: speech-dispatcher shows espeak-ng's display
+# name; other engines (and espeak-ng itself) its identifier
+VOICE_NAMES: dict[str, tuple[str, ...]] = {
+    "zh_CN": ("Chinese (Mandarin, latin as Pinyin)", ZH_VOICE),
+    "en": ("English (America)", "English (Great Britain)", "en-us", "en-gb"),
+}
 VOLUMES = (0.4, 0.7, 1.0)
 
 
-class Speaker:
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def pick_voice(voices: Iterable[QVoice], lang: str) -> QVoice | None:
+    """The voice for `lang` by name: an exact name first (in the order of VOICE_NAMES), then
+    a name that only adds a variant (`...+Annie`). None when the kiosk has no such voice: the
+    zh_CN prompts are then not spoken rather than read by a voice that garbles them."""
+    wanted = [_norm(n) for n in VOICE_NAMES.get(lang, VOICE_NAMES["en"])]
+    by_name: dict[str, QVoice] = {}
+    for v in voices:
+        by_name.setdefault(_norm(v.name()), v)
+    for w in wanted:
+        if w in by_name:
+            return by_name[w]
+    for w in wanted:
+        for n, v in by_name.items():
+            if n.startswith(w):
+                return v
+    return None
+
+
+class _Engine(QObject):
+    """The QTextToSpeech object and everything that talks to it, on the speech thread."""
+
+    def __init__(self, engine: str, volume: float) -> None:
+        super().__init__()
+        self.engine_name, self.volume = engine, volume
+        self.tts: QTextToSpeech | None = None
+        self.voices: dict[str, str | None] = {}  # lang -> name of the voice picked (None: none)
+        self.lang = ""
+        self.ready = threading.Event()  # the engine was created (or failed to be)
+        self.lock = threading.Lock()
+
+    @Slot()
+    def start(self) -> None:
+        try:
+            self.tts = QTextToSpeech(self.engine_name)
+            self.tts.setVolume(self.volume)
+        except Exception:  # noqa: BLE001 - no voice is not a reason to stop selling gas
+            logger.warning("text to speech engine %s not available", self.engine_name)
+        self.ready.set()
+
+    def _voice(self, lang: str) -> QVoice | None:
+        """Looked up again while the engine lists no voices yet (speech-dispatcher answers
+        asynchronously); a full list without one is final."""
+        assert self.tts is not None
+        if lang in self.voices and self.voices[lang] is None:
+            return None
+        voices = [] if self.tts.state() is QTextToSpeech.State.Error else list(self.tts.allVoices(None))
+        v = pick_voice(voices, lang)
+        if v is None and voices:
+            logger.warning("no %s voice among the engine's %d voices (want one of: %s)",
+                           lang, len(voices), ", ".join(VOICE_NAMES.get(lang, ())))
+        if v is not None or voices:
+            with self.lock:
+                self.voices[lang] = None if v is None else v.name()
+        return v
+
+    @Slot(str, str)
+    def say(self, text: str, lang: str) -> None:
+        if self.tts is None:
+            return
+        if lang != self.lang:
+            v = self._voice(lang)
+            if v is None and lang == "zh_CN":
+                return  # Chinese is never read by a voice that garbles its tones
+            if v is not None:
+                self.tts.setVoice(v)
+                self.lang = lang
+        self.tts.stop()
+        self.tts.say(text)
+
+    @Slot(str)
+    def look_up(self, lang: str) -> None:
+        if self.tts is not None and lang not in self.voices:
+            self._voice(lang)
+
+    @Slot(float)
+    def set_volume(self, v: float) -> None:
+        if self.tts is not None:
+            self.tts.setVolume(v)
+
+    @Slot()
+    def stop(self) -> None:
+        if self.tts is not None:
+            self.tts.stop()
+
+
+_THREAD: QThread | None = None
+_ENGINES: list[_Engine] = []  # kept for the life of the process (their thread owns them)
+
+
+def _speech_thread() -> QThread:
+    """The one speech thread of the process, started on first use, ended at exit."""
+    global _THREAD
+    if _THREAD is None:
+        _THREAD = QThread()
+        _THREAD.setObjectName("speech")
+        _THREAD.start()
+        atexit.register(_end_thread)
+    return _THREAD
+
+
+def _end_thread(wait_ms: int = 2000) -> None:
+    t = _THREAD
+    if t is None or not t.isRunning():
+        return
+    t.quit()
+    if not t.wait(wait_ms):  # stuck in a dead speech daemon: nothing left to lose at exit
+        logger.warning("speech thread did not stop within %d ms; terminated", wait_ms)
+        t.terminate()
+        t.wait(wait_ms)
+
+
+class Speaker(QObject):
+    """What the window calls (GUI thread): each call is queued to the speech thread."""
+
+    _start = Signal()
+    _say = Signal(str, str)
+    _look_up = Signal(str)
+    _volume = Signal(float)
+    _stop = Signal()
+
     def __init__(self, engine: str = "speechd") -> None:
+        super().__init__()
         self.engine_name = engine
         self.enabled = True
         self.volume_step = 1
         self.spoken: list[tuple[str, str]] = []  # (lang, text): what was asked, for tests/logs
         self.last: tuple[str, str] | None = None
-        self._tts: QTextToSpeech | None = None
-        try:
-            self._tts = QTextToSpeech(engine)
-            self._tts.setVolume(VOLUMES[self.volume_step])
-        except Exception:  # noqa: BLE001 - no voice is not a reason to stop selling gas
-            logger.warning("text to speech engine %s not available", engine)
-        self._lang = ""
+        self._engine = _Engine(engine, VOLUMES[self.volume_step])
+        _ENGINES.append(self._engine)
+        self._engine.moveToThread(_speech_thread())
+        self._say.connect(self._engine.say)
+        self._look_up.connect(self._engine.look_up)
+        self._volume.connect(self._engine.set_volume)
+        self._stop.connect(self._engine.stop)
+        self._start.connect(self._engine.start)
+        self._start.emit()  # queued: the engine is made on the speech thread
 
-    def _pick_voice(self, lang: str) -> None:
-        if self._tts is None or lang == self._lang:
-            return
-        self._lang = lang
-        voices = self._tts.availableVoices()
-        want = ZH_VOICE if lang == "zh_CN" else "en"
-        for v in voices:
-            name = v.name()
-            if (lang == "zh_CN" and name == ZH_VOICE) or (lang != "zh_CN" and name.startswith(want)):
-                self._tts.setVoice(v)
-                return
-        for v in voices:
-            if lang == "zh_CN" and ZH_VOICE in v.name():
-                self._tts.setVoice(v)
-                return
-        logger.info("voice for %s not found among %d voices", lang, len(voices))
+    def voice_name(self, lang: str) -> str | None:
+        """The name of the voice the engine picked for `lang` so far (None: not yet, or none);
+        asks the speech thread to look it up. Safe on any thread."""
+        self._look_up.emit(lang)
+        with self._engine.lock:
+            return self._engine.voices.get(lang)
+
+    def engine_ready(self) -> bool:
+        return self._engine.ready.is_set() and self._engine.tts is not None
 
     def say(self, text: str, lang: str) -> None:
         self.last = (lang, text)
         if not self.enabled or not text:
             return
         self.spoken.append((lang, text))
-        if self._tts is not None:
-            self._pick_voice(lang)
-            self._tts.stop()
-            self._tts.say(text)
+        self._say.emit(text, lang)
 
     def repeat(self) -> None:
         if self.last is not None:
@@ -63,10 +196,8 @@ class Speaker:
 
     def next_volume(self) -> int:
         self.volume_step = (self.volume_step + 1) % len(VOLUMES)
-        if self._tts is not None:
-            self._tts.setVolume(VOLUMES[self.volume_step])
+        self._volume.emit(VOLUMES[self.volume_step])
         return self.volume_step
 
     def stop(self) -> None:
-        if self._tts is not None:
-            self._tts.stop()
+        self._stop.emit()
