@@ -76,10 +76,12 @@ class _State:
 
 # --- card ------------------------------------------------------------------------------
 def new_card(tech: CardTech, serial: str = "0102030405060708", customer: str = "1234567890",
-             balance_fen: int = 0, seq: int = 0, tier_units: int = 0) -> dict[str, Any]:
+             balance_fen: int = 0, seq: int = 0, tier_units: int = 0, volume: int = 0,
+             meter_status: int = 0, meter_remaining: int = 1000) -> dict[str, Any]:
     return {
         "tech": tech.value, "serial": serial, "customer": customer, "meter": "9988776655",
-        "seq": seq, "volume": 0, "amount": 0, "lifetime": tier_units, "tier_units": tier_units,
+        "seq": seq, "volume": volume, "amount": 0, "lifetime": tier_units, "tier_units": tier_units,
+        "meter_status": meter_status, "meter_remaining": meter_remaining,
         "tier_start": "2026-01-01", "meter_loaded": seq if seq else None,
         "atc": 0, "balance": balance_fen, "last_load": None, "present": True,
         "refuse_writes": False, "pull_on_write": None, "writes": [],
@@ -112,9 +114,9 @@ class FakeCard:
             rec = PurchaseRecord(c["seq"], c["volume"], c["amount"], c["lifetime"], c["tier_units"],
                                  date.fromisoformat(c["tier_start"]), None, 1)
             meter = None if c["meter_loaded"] is None else MeterZone(
-                c["meter_loaded"], 1000, 0, 0, 0, None)
+                c["meter_loaded"], c.get("meter_remaining", 1000), None, 0, c.get("meter_status", 0), None)
             return CardSnapshot(**common, record=rec, meter=meter)
-        meter = MeterZone(None, None, 0, 0, 0, None)
+        meter = MeterZone(None, None, c.get("meter_remaining", 0), 0, c.get("meter_status", 0), None)
         return CardSnapshot(**common, meter=meter, balance_fen=c["balance"], atc=c["atc"])
 
     def counter(self, c: dict[str, Any]) -> int:

@@ -20,6 +20,24 @@ logger = logging.getLogger(__name__)
 EMERGENCY_KINDS = ("gas_smell", "leak")
 REPAIR_KINDS = ("no_gas", "meter_fault", "valve", "low_flame", "card_fault", "other")
 TIME_SLOTS = ("morning", "afternoon", "evening", "any")
+# The optional description, chosen on the touch screen (a kiosk has no keyboard): each detail
+# is written for the dispatcher in Chinese, whatever language the resident used.
+REPAIR_DETAILS: dict[str, str] = {
+    "since_today": "今天开始出现",
+    "several_days": "已经有几天了",
+    "cannot_cook": "无法做饭，比较急",
+    "error_on_meter": "表上显示错误或报警",
+    "elderly_alone": "家中老人独居",
+    "home_all_day": "全天有人在家",
+}
+
+
+def describe_details(keys: list[str]) -> str:
+    """The description of the chosen details, in the order of REPAIR_DETAILS."""
+    unknown = [k for k in keys if k not in REPAIR_DETAILS]
+    if unknown:
+        raise RepairInvalid(f"unknown detail {unknown[0]!r}", field="description")
+    return "；".join(v for k, v in REPAIR_DETAILS.items() if k in keys)
 MAX_DESCRIPTION = 200
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{9,11}|\d{7,8})$")
 

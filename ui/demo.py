@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QGridLayout, QLabel, QPushButton, QWidget
 
 from devices.cash.acceptor import BillAcceptor
@@ -24,7 +25,7 @@ from devices.printer import EscposReceiptPrinter
 from devices.printer.cli import sample_receipt
 from devices.sim.cash_sim import CashSimulator
 from devices.sim.printer_sim import PrinterSim
-from kiosk.card import LOW_BATTERY, CardSnapshot, CardTech
+from kiosk.card import LEAK_ALARM, LOW_BATTERY, CardSnapshot, CardTech
 from kiosk.clock import SystemClock
 from kiosk.errors import CardAbsent, PaymentError, UnknownCard
 from kiosk.fakes import FakeCard, FakePayment
@@ -50,8 +51,12 @@ TARIFF = {
 }
 # name -> (tech, serial, customer, extra FakeCard fields)
 DEMO_CARDS: dict[str, tuple[str, str, str, dict[str, Any]]] = {
-    "ic": ("ic", "0102030405060708", "1234567890", {"seq": 4, "tier_units": 12000}),
-    "cpu": ("cpu", "8877665544332211", "2233445566", {"balance_fen": 3500}),
+    "ic": ("ic", "0102030405060708", "1234567890", {"seq": 4, "tier_units": 12000, "volume": 3000,
+                                                    "meter_remaining": 1234}),
+    "cpu": ("cpu", "8877665544332211", "2233445566", {"balance_fen": 3500, "meter_remaining": 4210}),
+    # a meter that recorded a leak alarm and a low battery (status bits of gas-cards.md)
+    "alarm": ("ic", "2122232425262728", "5566778899", {"seq": 3, "volume": 2000, "meter_remaining": 80,
+                                                       "meter_status": LEAK_ALARM | LOW_BATTERY}),
     "blocked": ("ic", "0A0B0C0D0E0F1011", "3344556677", {"seq": 2}),
     "meter_not_loaded": ("ic", "1112131415161718", "4455667788", {"seq": 7}),
     "unknown": ("ic", "FFFFFFFFFFFFFFFF", "0000000000", {}),
@@ -326,7 +331,7 @@ class ControlWindow(QWidget):
             grid.addWidget(b, r, col)
 
         for i, name in enumerate(DEMO_CARDS):
-            add(f"insert card: {name}", lambda n=name: rig.cards.insert(n), i % 3)
+            add(f"insert card: {name}", lambda n=name: self._insert(n), i % 3)
             if i % 3 == 2:
                 r += 1
         r += 1
@@ -373,6 +378,15 @@ class ControlWindow(QWidget):
             if hasattr(w, "tech_tap") and w.current.name == "attract":
                 for _ in range(5):
                     w.tech_tap()
+
+    def _insert(self, name: str) -> None:
+        """A hand swapping cards pulls the first one out before the next goes in: the kiosk
+        sees the removal (its presence poll runs every 200 ms) and then the new card."""
+        if self.rig.cards.inserted is not None and self.rig.cards.inserted != name:
+            self.rig.cards.pull()
+            QTimer.singleShot(600, lambda: (self.rig.cards.insert(name), self.refresh()))
+            return
+        self.rig.cards.insert(name)
 
     def _toggle_net(self) -> None:
         self.rig.online = not self.rig.online

@@ -26,6 +26,9 @@ from .technician import ServicePorts
 
 logger = logging.getLogger(__name__)
 
+SLIP_SLOTS = {"morning": "上午 morning", "afternoon": "下午 afternoon", "evening": "晚上 evening",
+              "any": "任何时间 any time"}
+
 Ok = Callable[[Any], None]
 Err = Callable[[Exception], None]
 
@@ -166,19 +169,31 @@ class KioskService(QObject):
 
         run_op(self.workers["core"], job, ok, err)
 
-    def submit_repair(self, req: RepairRequest, ok: Ok, err: Err) -> None:
+    def submit_repair(self, req: RepairRequest, ok: Ok, err: Err,
+                      slip: Callable[[bool], None] | None = None) -> None:
+        """Journal the request (ok: the ticket), then print its slip; `slip(printed)` says
+        whether the paper came out."""
         def job() -> RepairTicket:
             return self.repairs.submit(req)
 
         def printed(t: RepairTicket) -> None:
             ok(t)
-            if self.devices.print_lines is not None:
-                lines = [f"报修单号 Ticket: {t.ticket_no}", f"电话 Phone: {t.phone_masked}",
-                         f"时段 Slot: {t.request.slot}", "工作人员将尽快联系您",
-                         "Staff will call you back"]
-                pl = self.devices.print_lines
-                run_op(self.workers["printer"], lambda: pl(lines, "报修 REPAIR"), None,
-                       lambda exc: logger.warning("repair ticket not printed: %r", exc))
+            pl = self.devices.print_lines
+            if pl is None:
+                if slip is not None:
+                    slip(False)
+                return
+            slot = SLIP_SLOTS.get(t.request.slot, t.request.slot)
+            lines = [f"报修单号 Ticket: {t.ticket_no}", f"电话 Phone: {t.phone_masked}",
+                     f"时段 Time: {slot}", "工作人员将尽快联系您", "Staff will call you back"]
+
+            def failed(exc: Exception) -> None:
+                logger.warning("repair ticket not printed: %r", exc)
+                if slip is not None:
+                    slip(False)
+
+            run_op(self.workers["printer"], lambda: pl(lines, "报修 REPAIR"),
+                   (lambda _r: slip(True)) if slip is not None else None, failed)
 
         run_op(self.workers["core"], job, printed, err)
 

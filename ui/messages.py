@@ -17,7 +17,7 @@ class ErrorView:
     what: str
     money: str
     next_step: str
-    action: str  # restart | insert_again | take_card | no_receipt | finish_cash | retry_pay | call_staff
+    action: str  # restart | cancel | insert_again | take_card | no_receipt | finish_cash | retry_pay | call_staff
     button: str
     code: str
     second_action: str | None = None
@@ -128,13 +128,13 @@ def describe(exc: BaseException, paid_fen: int = 0, stage: str = "") -> ErrorVie
         return ErrorView(tr("The receipt printer has no paper"),
                          tr("You can still buy gas, but no paper receipt can be printed."),
                          money, tr("Continue without a paper receipt, or cancel."),
-                         "no_receipt", tr("Continue without receipt"), code, "restart", tr("Cancel"))
+                         "no_receipt", tr("Continue without receipt"), code, "cancel", tr("Cancel"))
     if isinstance(exc, (E.PrinterCoverOpen, E.PrinterOffline, E.PrinterUnreachable)):
         title = (tr("The receipt printer's cover is open") if isinstance(exc, E.PrinterCoverOpen)
                  else tr("The receipt printer is not answering"))
         return ErrorView(title, tr("You can still buy gas, but no paper receipt can be printed."),
                          money, tr("Continue without a paper receipt, or cancel."),
-                         "no_receipt", tr("Continue without receipt"), code, "restart", tr("Cancel"))
+                         "no_receipt", tr("Continue without receipt"), code, "cancel", tr("Cancel"))
     if isinstance(exc, (E.NoteRejected, E.NoteSuspect)):
         return ErrorView(tr("The note was not accepted"),
                          tr("The note was given back to you."), money,

@@ -16,6 +16,7 @@ from kiosk.card import CardSnapshot
 from kiosk.errors import CardAbsent, KioskError, NoteRejected, NoteSuspect, WrongCard
 from kiosk.ports import CardSession, PaymentMethod
 from kiosk.pricing import Quote
+from kiosk.purchase.receipts import verify_code
 from kiosk.purchase.recovery import Recovery
 from kiosk.purchase.service import CardCheck, PurchaseService
 from kiosk.purchase.states import S
@@ -55,9 +56,12 @@ class SettledView:
 def purchase_summary(svc: PurchaseService, txn: str) -> dict[str, Any]:
     p = svc.get(txn)
     final = json.loads(p.quote).get("final") or {}
+    ctx = svc.ctx
     return {"printed": p.receipt_prints > 0, "paid_fen": p.paid_fen, "cost_fen": p.cost_fen,
             "volume_units": p.volume_units, "remainder_fen": p.remainder_fen,
-            "tiers": final.get("tiers", []), "seq": p.created_seq, "txn": txn, "state": p.state}
+            "tiers": final.get("tiers", []), "seq": p.created_seq, "txn": txn, "state": p.state,
+            # the receipt's verification code: shown as a QR when no paper came out
+            "code": verify_code(ctx.kiosk_id, ctx.receipt_key, p)}
 
 
 class PurchaseSession:
@@ -379,6 +383,23 @@ class PurchaseSession:
 
         self._run("printer", job, done, failed)
 
+    def print_again(self, ok: Callable[[bool], None], err: Err) -> None:
+        """The resident asks for the paper receipt that did not come out (the printer has
+        paper again): printed from the same journal row, marked as a late print."""
+        assert self.txn is not None
+        txn = self.txn
+        self.busy_reason = "printing"
+
+        def done(printed: bool) -> None:
+            self.busy_reason = None
+            ok(printed)
+
+        def failed(exc: Exception) -> None:
+            self.busy_reason = None
+            err(exc)
+
+        self._run("printer", lambda: self.svc.reprint(txn), done, failed)
+
     def rate(self, level: int) -> None:
         txn = self.txn
         j, clock, kid = self.svc.ctx.journal, self.svc.ctx.clock, self.svc.ctx.kiosk_id
@@ -389,6 +410,14 @@ class PurchaseSession:
             record_rating(j, clock, kid, txn, level)
 
         run_op(self.ks.workers["core"], job, None, lambda exc: logger.warning("rating: %r", exc))
+
+    def cash_target(self) -> int:
+        """The cash that completes the purchase: the amount asked (by money) or the price of
+        the volume asked (by gas); 0 before a quote."""
+        q = self.quote
+        if q is None:
+            return 0
+        return q.paid_fen if self.mode == "amount" else q.cost_fen
 
     def busy(self) -> str | None:
         """Why a timeout must not interrupt now (None: it may)."""

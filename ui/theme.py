@@ -45,11 +45,12 @@ class Sizes:
     big: int
     button: int  # minimum target height
     keypad: int
+    big_target: int = 240
     tech: int = 26
 
 
-NORMAL = Sizes(body=34, title=48, big=60, button=96, keypad=88)
-ELDER = Sizes(body=44, title=56, big=68, button=116, keypad=108)
+NORMAL = Sizes(body=34, title=48, big=60, button=96, keypad=88, big_target=240)
+ELDER = Sizes(body=44, title=56, big=68, button=116, keypad=108, big_target=300)
 
 
 def style_sheet(s: Sizes) -> str:
@@ -80,6 +81,10 @@ def style_sheet(s: Sizes) -> str:
     for role in ("primary", "go", "danger", "staff", "selected", "header"):
         fg, bg = PAIRS[role]
         rules.append(f"QPushButton[role='{role}'] {{ color: {fg}; background: {bg}; }}")
+    # the one big touch target of the start screen and of the idle warning (the sheet's
+    # min-height would override setMinimumHeight, so they are sized here)
+    rules.append(f"QPushButton#start, QPushButton#more_time {{ min-height: {s.big_target}px;"
+                 f" font-size: {s.title}px; font-weight: bold; }}")
     rules.append("QPushButton[role='header'] { border: 3px solid #ffffff; padding: 4px 4px; min-width: 80px; }")
     fg, bg = PAIRS["disabled"]
     rules.append(f"QPushButton:disabled {{ color: {fg}; background: {bg}; }}")

@@ -1,6 +1,7 @@
 """Walks every screen with real data (the demo rig), for --screenshot-all and the tests."""
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -9,6 +10,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop
 from kiosk.errors import PaperOut
 
 from .demo import DemoRig
+from .ops import run_op
 from .screens.buy import AmountScreen, WritingScreen
 from .screens.start import ReadingScreen
 from .window import KioskWindow
@@ -83,11 +85,14 @@ def walk_all(win: KioskWindow, rig: DemoRig, visit: Callable[[str], None]) -> li
     at("cash")
     writing = win.screens["writing"]
     assert isinstance(writing, WritingScreen)
+    gate = threading.Event()  # hold the card write while the writing screen is looked at
+    run_op(win.ks.workers["card"], lambda: gate.wait(30), None, lambda _exc: None)
     rig.cash_sim.insert_note(5000)
     wait_screen(win, "writing")
-    writing.set_step(1)
+    wait_until(lambda: writing.step == 1, what="payment recorded, card write next")
     seen.append("writing")
     visit("writing")
+    gate.set()
     at("done")
     win.finish_visit()
     win.go("repair")

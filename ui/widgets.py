@@ -80,6 +80,10 @@ class Screen(QWidget):
     def prompt(self) -> str:
         return ""
 
+    def offers_call_staff(self) -> bool:
+        """True when the screen has its own call-staff button (the footer's is then hidden)."""
+        return False
+
     def clear(self) -> None:
         """Forget personal data (timeout, end of visit)."""
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QPushButton, QStackedWidget, QVBoxLa
 
 from kiosk.errors import CardAbsent, CardPulled, CardWriteFailed, KioskError, PaperOut
 from kiosk.ports import PaymentMethod
+from kiosk.pricing import Tariff
 from kiosk.purchase.states import S
 from kiosk.repair import RepairTicket
 
@@ -78,7 +79,7 @@ class KioskWindow(QWidget):
         hl.setContentsMargins(24, 12, 24, 12)
         self.lang_btn = button(role="header", name="lang", on_click=self.toggle_lang)
         self.elder_btn = button(role="header", name="elder", on_click=self.toggle_elder)
-        self.repeat_btn = button(role="header", name="repeat", on_click=self.speaker.repeat)
+        self.repeat_btn = button(role="header", name="repeat", on_click=self.repeat)
         self.volume_btn = button(role="header", name="volume", on_click=self.next_volume)
         hl.addLayout(row(self.lang_btn, self.elder_btn, self.repeat_btn, self.volume_btn, spacing=12))
 
@@ -123,6 +124,11 @@ class KioskWindow(QWidget):
         assert app is not None
         app.installEventFilter(self)
 
+        # the start screen's online/offline line follows the network (a memory read, no I/O)
+        self.status_timer = QTimer(self)
+        self.status_timer.setInterval(2000)
+        self.status_timer.timeout.connect(self._refresh_status)
+        self.status_timer.start()
         ks.card_changed.connect(self.card_changed)
         ks.qr_payload.connect(self.qr_payload)
         ks.started.connect(lambda _exc: self.render_all())
@@ -154,6 +160,14 @@ class KioskWindow(QWidget):
         return w
 
     def go(self, name: str, speak: bool = True) -> None:
+        if name == "attract" and self.session is not None:
+            # the start screen means no visit: never leave one alive behind it (its cash
+            # polling and the enabled acceptor would credit the next resident's notes to it)
+            if self.session.busy() is not None:
+                logger.error("start screen refused: the visit has money in (%s)", self.session.busy())
+                return
+            self.reset_visit()
+            return
         if name not in TECH_SCREENS and self.current.name in TECH_SCREENS:
             for t in TECH_SCREENS:  # leaving the service screens ends the technician's session
                 self.screens[t].clear()
@@ -164,7 +178,7 @@ class KioskWindow(QWidget):
         s.render()
         money_in = self.session is not None and self.session.busy() is not None
         self.home_btn.setVisible(name not in ("attract", "writing", "idle", *TECH_SCREENS) and not money_in)
-        self.call_btn.setVisible(name not in TECH_SCREENS)
+        self.call_btn.setVisible(name not in TECH_SCREENS and not s.offers_call_staff())
         if speak:
             self.speak(s.prompt())
         self.restart_idle()
@@ -172,12 +186,26 @@ class KioskWindow(QWidget):
     def speak(self, text: str) -> None:
         self.speaker.say(text, self.langs.current)
 
+    def present(self) -> bool:
+        """A touch of the header on the idle warning: the resident is there, so it counts as
+        'more time' (True when it did)."""
+        if self.current.name != "idle":
+            return False
+        self.more_time()
+        return True
+
+    def repeat(self) -> None:
+        self.present()
+        self.speaker.repeat()
+
     def next_volume(self) -> None:
+        self.present()
         self.speaker.next_volume()
         self.render_all()
         self.speaker.repeat()
 
     def toggle_lang(self) -> None:
+        self.present()
         self.set_lang("en" if self.langs.current == "zh_CN" else "zh_CN")
 
     def set_lang(self, lang: str) -> None:
@@ -186,6 +214,7 @@ class KioskWindow(QWidget):
         self.speak(self.current.prompt())
 
     def toggle_elder(self) -> None:
+        self.present()
         self.set_elder(not self.elder)
         self.speak(self.current.prompt())
 
@@ -201,15 +230,20 @@ class KioskWindow(QWidget):
             return tr("Out of service: please use the counter (code %1)").replace("%1", code)
         return tr("Online") if self.ks.online() else tr("Offline: cash only, limits apply")
 
-    def tier_text(self) -> str:
-        tariffs = self.ks.svc.ctx.tariffs
-        if not tariffs:
+    def _refresh_status(self) -> None:
+        if self.current.name == "attract":
+            self.screens["attract"].render()
+
+    def tier_text(self, t: Tariff | None) -> str:
+        """The tiers of the tariff in force (looked up on the core worker: the site's tariffs
+        are read from the signed download cache)."""
+        if t is None:
             return ""
-        t = max(tariffs, key=lambda t: t.valid_from)
         lines, low = [], 0
         for i, tier in enumerate(t.tiers, 1):
             hi = tier.up_to_units
-            span = f"{m3(low)}–{m3(hi)} m³" if hi is not None else tr("above %1 m³").replace("%1", m3(low))
+            span = (tr("%1–%2 m³").replace("%1", m3(low)).replace("%2", m3(hi)) if hi is not None
+                    else tr("above %1 m³").replace("%1", m3(low)))
             lines.append(tr("Tier %1 (%2 a year): %3 yuan per m³").replace("%1", str(i))
                          .replace("%2", span).replace("%3", str(tier.price)))
             low = hi or 0
@@ -222,8 +256,10 @@ class KioskWindow(QWidget):
         return False
 
     def restart_idle(self) -> None:
+        if self.current.name == "idle":
+            return  # the warning counts down until "more time" (or a header button) is touched
         self.warn_timer.stop()
-        if self.current.name in ("attract", "idle"):
+        if self.current.name == "attract":
             self.idle_timer.stop()
             return
         self.idle_timer.start(self.elder_idle_ms if self.elder else self.idle_ms)
@@ -282,6 +318,7 @@ class KioskWindow(QWidget):
         if self.elder:
             self.elder = False
             self.apply_style()
+        self.render_all()  # every screen shows its empty state, not the last resident's
         self.go("attract")
 
     # --- technician ------------------------------------------------------------------------------
@@ -347,7 +384,7 @@ class KioskWindow(QWidget):
             cash.card_missing = cash.wrong_card = False
             cash.render()
             self.speak(cash.prompt())
-            if s.mode == "amount" and s.quote is not None and s.paid_fen >= s.quote.paid_fen:
+            if s.paid_fen >= s.cash_target() > 0:
                 self.finish_cash()
 
         def wrong(exc: Exception) -> None:
@@ -413,8 +450,8 @@ class KioskWindow(QWidget):
         s = self.session
         if cash.card_missing:
             return  # finished when the card is back
-        if s is not None and s.mode == "amount" and s.quote is not None and total >= s.quote.paid_fen:
-            self.finish_cash()
+        if s is not None and total >= s.cash_target() > 0:
+            self.finish_cash()  # the amount asked, or the price of the volume asked, is in
         elif total:
             self.speak(tr("%1 yuan inserted.").replace("%1", f"{total // 100}"))
 
@@ -567,7 +604,8 @@ class KioskWindow(QWidget):
         self.go("staff")
 
     def back_from_staff(self) -> None:
-        self.go(self.before_staff if self.before_staff not in ("staff", "idle") else "attract")
+        back = self.before_idle if self.before_staff == "idle" else self.before_staff
+        self.go(back if back not in ("staff", "idle") else "attract")
 
     def repair_kind(self, kind: str) -> None:
         form = self.screens["repair_form"]

@@ -67,6 +67,7 @@ logger = logging.getLogger(__name__)
 
 CPU_MAX_BALANCE_FEN = 99_999_999
 MIN_NOTE_FEN = 100
+NOTE_VALUES_FEN = (100, 500, 1000, 2000, 5000, 10000)  # the renminbi notes, smallest first
 PRINTABLE = frozenset({PrinterState.OK, PrinterState.PAPER_NEAR_END})
 
 
@@ -233,20 +234,35 @@ class PurchaseService:
 
     # --- 3a. cash ------------------------------------------------------------------------
     def cash_limit(self, txn: str) -> int:
-        """The most cash this purchase may take: the amount asked, or the card's maximum."""
+        """The cash this purchase is after: the amount asked (by money), or the price of the
+        volume asked (by gas)."""
         p = self.get(txn)
         qd = json.loads(p.quote)
-        return int(qd["requested"]["paid_fen"]) if p.mode == "amount" else int(qd["max_fen"])
+        return int(qd["requested"]["paid_fen"]) if p.mode == "amount" else int(qd["requested"]["cost_fen"])
+
+    def cash_room(self, txn: str) -> int:
+        """The largest note this purchase may take now. By money: what is still missing to the
+        amount asked (a note never goes over it). By gas: the kiosk gives no change, so the
+        smallest renminbi note that covers what is still due (the few yuan over the price
+        become account credit), and nothing once the price is covered."""
+        p = self.get(txn)
+        if p.state != S.INIT.value:
+            return 0
+        due = self.cash_limit(txn) - p.paid_fen
+        if p.mode == "amount" or due <= 0:
+            return max(due, 0)
+        cover = next((n for n in NOTE_VALUES_FEN if n >= due), NOTE_VALUES_FEN[-1])
+        return min(cover, int(json.loads(p.quote)["max_fen"]) - p.paid_fen)
 
     def cash_enable(self, txn: str, acceptor: CashAcceptor) -> int:
-        """Enable only the notes that still fit; inhibit at the purchase maximum. Returns the
-        cash still acceptable."""
-        left = self.cash_limit(txn) - self.get(txn).paid_fen
-        if left >= MIN_NOTE_FEN:
-            acceptor.enable(left)
+        """Enable only the notes that still fit; inhibit when none does. Returns the largest
+        note still acceptable."""
+        room = self.cash_room(txn)
+        if room >= MIN_NOTE_FEN:
+            acceptor.enable(room)
         else:
             acceptor.inhibit()
-        return left
+        return room
 
     def take_note(self, txn: str, acceptor: CashAcceptor) -> int:
         """Handle the note in escrow, if any: commit it, then stack it, then commit the
@@ -255,7 +271,7 @@ class PurchaseService:
         p = self.get(txn)
         if denom is None:
             return p.paid_fen
-        if p.paid_fen + denom > self.cash_limit(txn) or p.state != S.INIT.value:
+        if denom > self.cash_room(txn):
             acceptor.return_escrow()
             return p.paid_fen
         counter = acceptor.stacked_counter()

@@ -54,7 +54,7 @@
         <location filename="../../ui/messages.py" line="162" />
         <location filename="../../ui/messages.py" line="176" />
         <location filename="../../ui/messages.py" line="178" />
-        <location filename="../../ui/window.py" line="148" />
+        <location filename="../../ui/window.py" line="154" />
         <source>Call staff</source>
         <translation>呼叫工作人员</translation>
     </message>
@@ -282,8 +282,8 @@
     <message>
         <location filename="../../ui/messages.py" line="131" />
         <location filename="../../ui/messages.py" line="137" />
-        <location filename="../../ui/screens/buy.py" line="260" />
-        <location filename="../../ui/screens/buy.py" line="319" />
+        <location filename="../../ui/screens/buy.py" line="272" />
+        <location filename="../../ui/screens/buy.py" line="331" />
         <location filename="../../ui/screens/technician.py" line="117" />
         <source>Cancel</source>
         <translation>取消</translation>
@@ -449,884 +449,992 @@
         <translation>请呼叫工作人员，他们会帮助您。</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="111" />
+        <location filename="../../ui/widgets.py" line="115" />
         <source>Clear</source>
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="144" />
+        <location filename="../../ui/window.py" line="150" />
         <source>Senior</source>
         <translation>长辈版</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="145" />
+        <location filename="../../ui/window.py" line="151" />
         <source>Repeat</source>
         <translation>重听</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="146" />
+        <location filename="../../ui/window.py" line="152" />
         <source>Volume</source>
         <translation>音量</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="147" />
+        <location filename="../../ui/window.py" line="153" />
         <source>Back to start</source>
         <translation>返回首页</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="201" />
+        <location filename="../../ui/window.py" line="230" />
         <source>Out of service: please use the counter (code %1)</source>
         <translation>暂停服务：请到柜台办理（代码 %1）</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="202" />
+        <location filename="../../ui/window.py" line="231" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="202" />
+        <location filename="../../ui/window.py" line="231" />
         <source>Offline: cash only, limits apply</source>
         <translation>离线：仅收现金，有限额</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="212" />
-        <source>above %1 m³</source>
-        <translation>%1 m³ 以上</translation>
+        <location filename="../../ui/window.py" line="245" />
+        <source>%1–%2 m³</source>
+        <translation>%1–%2 立方米</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="213" />
+        <location filename="../../ui/window.py" line="246" />
+        <source>above %1 m³</source>
+        <translation>%1 立方米以上</translation>
+    </message>
+    <message>
+        <location filename="../../ui/window.py" line="247" />
         <source>Tier %1 (%2 a year): %3 yuan per m³</source>
         <translation>第%1档（每年 %2）：每立方米 %3 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="257" />
-        <location filename="../../ui/window.py" line="343" />
+        <location filename="../../ui/screens/buy.py" line="269" />
+        <location filename="../../ui/window.py" line="380" />
         <source>Your card was removed. Put it back in to get your gas.</source>
         <translation>您的卡已被拔出，请重新插入才能写入燃气。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="256" />
-        <location filename="../../ui/window.py" line="356" />
+        <location filename="../../ui/screens/buy.py" line="268" />
+        <location filename="../../ui/window.py" line="393" />
         <source>This is another card. Put back the card you started with.</source>
         <translation>这是另一张卡，请插回您开始时使用的那张卡。</translation>
     </message>
     <message>
-        <location filename="../../ui/window.py" line="419" />
+        <location filename="../../ui/window.py" line="456" />
         <source>%1 yuan inserted.</source>
         <translation>已投入 %1 元。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="24" />
+        <location filename="../../ui/screens/buy.py" line="25" />
         <source>Tier %1: %2 m³ × %3 yuan = %4 yuan</source>
-        <translation>第%1档：%2 m³ × %3 元 = %4 元</translation>
+        <translation>第%1档：%2 立方米 × %3 元 = %4 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="110" />
+        <location filename="../../ui/screens/buy.py" line="111" />
         <source>Not possible: the limit is %1 yuan.</source>
         <translation>无法购买：上限为 %1 元。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="111" />
+        <location filename="../../ui/screens/buy.py" line="112" />
         <source>This amount cannot be bought. Choose another.</source>
         <translation>无法购买这个金额，请另选。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="119" />
+        <location filename="../../ui/screens/buy.py" line="120" />
         <source>How much gas do you want?</source>
         <translation>您要买多少气？</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="120" />
+        <location filename="../../ui/screens/buy.py" line="121" />
         <source>By money (yuan)</source>
         <translation>按金额（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="121" />
+        <location filename="../../ui/screens/buy.py" line="122" />
         <source>By gas (m³)</source>
         <translation>按气量（立方米）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="129" />
         <location filename="../../ui/screens/buy.py" line="130" />
+        <location filename="../../ui/screens/buy.py" line="131" />
         <source>%1 yuan</source>
         <translation>%1 元</translation>
     </message>
     <message>
+        <location filename="../../ui/screens/buy.py" line="130" />
         <location filename="../../ui/screens/buy.py" line="132" />
+        <source>%1 m³</source>
+        <translation>%1 立方米</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/buy.py" line="133" />
         <source>Choose or type</source>
         <translation>请选择或输入</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="139" />
+        <location filename="../../ui/screens/buy.py" line="140" />
         <source>Type another amount</source>
         <translation>输入其他金额</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="145" />
+        <location filename="../../ui/screens/buy.py" line="146" />
         <source>The price is shown here, tier by tier.</source>
         <translation>这里按阶梯显示价格。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="147" />
+        <location filename="../../ui/screens/buy.py" line="148" />
         <source>You get %1 m³ of gas for %2 yuan.</source>
         <translation>%2 元可购买 %1 立方米燃气。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="152" />
+        <location filename="../../ui/screens/buy.py" line="153" />
         <source>%1 yuan left over is kept as credit on your account.</source>
         <translation>剩余 %1 元存入您的账户余额。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="155" />
+        <location filename="../../ui/screens/buy.py" line="156" />
         <source>Gas is sold by the tiered price. By money: you get the most gas the money buys; any few fen left over stay as credit on your account for next time.</source>
         <translation>燃气按阶梯价格销售。按金额购买时，您得到这笔钱能买到的最多气量；剩下的几分钱存入您的账户，下次使用。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="158" />
+        <location filename="../../ui/screens/buy.py" line="159" />
         <source>Next: pay</source>
         <translation>下一步：付款</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="162" />
+        <location filename="../../ui/screens/buy.py" line="163" />
         <source>Choose an amount of money or of gas, then touch Next.</source>
         <translation>请选择金额或气量，然后点下一步。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="185" />
+        <location filename="../../ui/screens/buy.py" line="186" />
         <source>How do you want to pay?</source>
         <translation>请选择付款方式</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="190" />
+        <location filename="../../ui/screens/buy.py" line="192" />
         <source>%1 m³ of gas: %2 yuan</source>
         <translation>%1 立方米燃气：%2 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="193" />
+        <location filename="../../ui/screens/buy.py" line="195" />
         <source>%1 yuan: %2 m³ of gas</source>
         <translation>%1 元：%2 立方米燃气</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="195" />
+        <location filename="../../ui/screens/buy.py" line="197" />
         <source>Cash (notes)</source>
         <translation>现金（纸币）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="196" />
+        <location filename="../../ui/screens/buy.py" line="198" />
         <source>Scan QR code (WeChat / Alipay)</source>
         <translation>扫码支付（微信 / 支付宝）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="200" />
+        <location filename="../../ui/screens/buy.py" line="202" />
         <source>QR payment needs the network; only cash is possible now.</source>
         <translation>扫码支付需要联网，现在只能用现金。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="201" />
+        <location filename="../../ui/screens/buy.py" line="203" />
         <source>Back: change the amount</source>
         <translation>返回：修改金额</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="204" />
+        <location filename="../../ui/screens/buy.py" line="206" />
         <source>Choose how to pay: cash, or scan the QR code.</source>
         <translation>请选择付款方式：现金，或扫码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="241" />
+        <location filename="../../ui/screens/buy.py" line="243" />
         <source>Insert your notes one at a time</source>
         <translation>请逐张放入纸币</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="242" />
+        <location filename="../../ui/screens/buy.py" line="244" />
         <source>Inserted: %1 yuan</source>
         <translation>已投入：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="245" />
+        <location filename="../../ui/screens/buy.py" line="248" />
+        <source>Price of the gas: %1 yuan</source>
+        <translation>燃气价格：%1 元</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/buy.py" line="249" />
         <source>Most you can insert: %1 yuan</source>
         <translation>最多可投入：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="247" />
+        <location filename="../../ui/screens/buy.py" line="251" />
         <source>Still to insert: %1 yuan</source>
         <translation>还需投入：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="248" />
+        <location filename="../../ui/screens/buy.py" line="252" />
         <source>Accepted notes: 5, 10, 20, 50, 100 yuan. No change is given.</source>
         <translation>接收 5、10、20、50、100 元纸币，不找零。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="250" />
-        <source>Gas is written to your card for exactly the money inserted.</source>
-        <translation>按您投入的金额把燃气写入卡中。</translation>
+        <location filename="../../ui/screens/buy.py" line="256" />
+        <source>All the money you insert is loaded onto your card.</source>
+        <translation>您投入的钱全部充入卡内。</translation>
     </message>
     <message>
         <location filename="../../ui/screens/buy.py" line="258" />
+        <source>No change is given: what you insert over the price stays as credit on your account for next time.</source>
+        <translation>本机不找零：超出价格的部分存为您账户的余额，下次购气可用。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/buy.py" line="261" />
+        <source>You get the most gas this money buys; a few fen left over stay as credit on your account.</source>
+        <translation>按投入金额购买尽可能多的燃气；剩余的几分钱存为您账户的余额。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/buy.py" line="270" />
         <source>I have finished inserting</source>
         <translation>投币完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="264" />
+        <location filename="../../ui/screens/buy.py" line="276" />
         <source>Insert your notes one at a time. Touch Finished when done.</source>
         <translation>请逐张放入纸币，放完后点投币完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="310" />
+        <location filename="../../ui/screens/buy.py" line="322" />
         <source>Scan with WeChat or Alipay</source>
         <translation>请用微信或支付宝扫码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="314" />
+        <location filename="../../ui/screens/buy.py" line="326" />
         <source>Preparing the payment code…</source>
         <translation>正在生成付款码…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="317" />
+        <location filename="../../ui/screens/buy.py" line="329" />
         <source>Amount to pay: %1 yuan</source>
         <translation>应付金额：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="322" />
+        <location filename="../../ui/screens/buy.py" line="334" />
         <source>Scan the code with your phone to pay.</source>
         <translation>请用手机扫码付款。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="348" />
+        <location filename="../../ui/screens/buy.py" line="360" />
         <source>Do not remove the card</source>
         <translation>请勿拔卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="350" />
+        <location filename="../../ui/screens/buy.py" line="362" />
         <source>Payment recorded</source>
         <translation>付款已记录</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="350" />
+        <location filename="../../ui/screens/buy.py" line="362" />
         <source>Writing the gas to your card</source>
         <translation>正在把燃气写入您的卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="351" />
+        <location filename="../../ui/screens/buy.py" line="363" />
         <source>Printing your receipt</source>
         <translation>正在打印凭条</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="351" />
+        <location filename="../../ui/screens/buy.py" line="363" />
         <source>Finished</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="354" />
+        <location filename="../../ui/screens/buy.py" line="366" />
         <source>Writing to your card. Do not remove the card.</source>
         <translation>正在写卡，请勿拔卡。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="393" />
+        <location filename="../../ui/screens/buy.py" line="436" />
         <source>Done. Please take your card</source>
         <translation>购气完成，请取回您的卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="396" />
+        <location filename="../../ui/screens/buy.py" line="439" />
         <source>Gas written to your card: %1 m³</source>
         <translation>已写入卡中：%1 立方米</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="397" />
+        <location filename="../../ui/screens/buy.py" line="440" />
         <source>Paid: %1 yuan</source>
         <translation>已付：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="399" />
+        <location filename="../../ui/screens/buy.py" line="442" />
         <source>Kept as account credit: %1 yuan</source>
         <translation>存入账户余额：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="400" />
+        <location filename="../../ui/screens/buy.py" line="443" />
         <source>Receipt printed below the screen.</source>
         <translation>凭条已在屏幕下方打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="401" />
+        <location filename="../../ui/screens/buy.py" line="444" />
         <source>No paper receipt. Staff can reprint it; number %1.</source>
         <translation>没有纸质凭条，工作人员可以补打，编号 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="402" />
+        <location filename="../../ui/screens/buy.py" line="445" />
         <source>Insert the card into your meter at home to load the gas.</source>
         <translation>回家后把卡插入燃气表即可充气。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="404" />
+        <location filename="../../ui/screens/buy.py" line="453" />
+        <source>Your receipt as a code: take a photo of it. Staff can check it.</source>
+        <translation>这是您的电子凭条，请拍照保存，工作人员可以核验。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/buy.py" line="455" />
+        <source>Printing…</source>
+        <translation>正在打印…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/buy.py" line="456" />
+        <source>The printer did not print. Try again</source>
+        <translation>打印机未能打印，再试一次</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/buy.py" line="457" />
+        <source>Print the paper receipt</source>
+        <translation>打印纸质凭条</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/buy.py" line="458" />
         <source>How was it? (you may skip)</source>
         <translation>您对本次服务满意吗？（可跳过）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="404" />
+        <location filename="../../ui/screens/buy.py" line="458" />
         <source>Thank you!</source>
         <translation>谢谢您！</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="405" />
+        <location filename="../../ui/screens/buy.py" line="459" />
         <source>Very bad</source>
         <translation>很差</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="405" />
+        <location filename="../../ui/screens/buy.py" line="459" />
         <source>Bad</source>
         <translation>较差</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="405" />
+        <location filename="../../ui/screens/buy.py" line="459" />
         <source>OK</source>
         <translation>一般</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="405" />
+        <location filename="../../ui/screens/buy.py" line="459" />
         <source>Good</source>
         <translation>满意</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="405" />
+        <location filename="../../ui/screens/buy.py" line="459" />
         <source>Very good</source>
         <translation>很满意</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="410" />
+        <location filename="../../ui/screens/buy.py" line="464" />
         <source>Skip and finish</source>
         <translation>跳过并结束</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="410" />
-        <location filename="../../ui/screens/service.py" line="196" />
+        <location filename="../../ui/screens/buy.py" line="464" />
+        <location filename="../../ui/screens/service.py" line="228" />
         <source>Finish</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/buy.py" line="413" />
+        <location filename="../../ui/screens/buy.py" line="467" />
         <source>Done. Please take your card and your receipt.</source>
         <translation>购气完成，请取回您的卡和凭条。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="19" />
+        <location filename="../../ui/screens/service.py" line="21" />
         <source>I smell gas</source>
         <translation>闻到燃气味</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="19" />
+        <location filename="../../ui/screens/service.py" line="21" />
         <source>Gas is leaking</source>
         <translation>燃气泄漏</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="19" />
+        <location filename="../../ui/screens/service.py" line="21" />
         <source>No gas</source>
         <translation>没有气</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="20" />
+        <location filename="../../ui/screens/service.py" line="22" />
         <source>Meter problem</source>
         <translation>燃气表故障</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="20" />
+        <location filename="../../ui/screens/service.py" line="22" />
         <source>Valve problem</source>
         <translation>阀门故障</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="21" />
+        <location filename="../../ui/screens/service.py" line="23" />
         <source>Weak flame</source>
         <translation>火力小</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="21" />
+        <location filename="../../ui/screens/service.py" line="23" />
         <source>Card problem</source>
         <translation>卡片问题</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="21" />
+        <location filename="../../ui/screens/service.py" line="23" />
         <source>Something else</source>
         <translation>其他问题</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="25" />
+        <location filename="../../ui/screens/service.py" line="27" />
         <source>Morning</source>
         <translation>上午</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="25" />
+        <location filename="../../ui/screens/service.py" line="27" />
         <source>Afternoon</source>
         <translation>下午</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="25" />
+        <location filename="../../ui/screens/service.py" line="27" />
         <source>Evening</source>
         <translation>晚上</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="26" />
+        <location filename="../../ui/screens/service.py" line="28" />
         <source>Any time</source>
         <translation>任何时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="51" />
+        <location filename="../../ui/screens/service.py" line="32" />
+        <source>It started today</source>
+        <translation>今天开始出现</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/service.py" line="32" />
+        <source>For several days</source>
+        <translation>已经有几天了</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/service.py" line="33" />
+        <source>I cannot cook: urgent</source>
+        <translation>无法做饭，比较急</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/service.py" line="33" />
+        <source>The meter shows an error</source>
+        <translation>表上显示错误或报警</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/service.py" line="34" />
+        <source>An elderly person lives alone</source>
+        <translation>家中老人独居</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/service.py" line="34" />
+        <source>Someone is home all day</source>
+        <translation>全天有人在家</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/service.py" line="59" />
         <source>What is the problem?</source>
         <translation>遇到了什么问题？</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="56" />
+        <location filename="../../ui/screens/service.py" line="64" />
         <source>Choose the problem. If you smell gas, touch the red button.</source>
         <translation>请选择问题。如果闻到燃气味，请点红色按钮。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="72" />
+        <location filename="../../ui/screens/service.py" line="80" />
         <source>Gas smell or leak: act now</source>
         <translation>燃气异味或泄漏：请立即行动</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="73" />
+        <location filename="../../ui/screens/service.py" line="81" />
         <source>Emergency hotline %1 (24 hours, free)</source>
         <translation>抢修热线 %1（24小时，免费）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="75" />
+        <location filename="../../ui/screens/service.py" line="83" />
         <source>1. Do not switch lights or appliances on or off. No fire, no smoking.</source>
         <translation>1. 不要开关电灯和电器，不要动火，不要吸烟。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="76" />
+        <location filename="../../ui/screens/service.py" line="84" />
         <source>2. Open doors and windows.</source>
         <translation>2. 打开门窗通风。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="77" />
+        <location filename="../../ui/screens/service.py" line="85" />
         <source>3. Close the gas valve in front of the meter, if you can reach it safely.</source>
         <translation>3. 如能安全靠近，关闭燃气表前的阀门。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="78" />
+        <location filename="../../ui/screens/service.py" line="86" />
         <source>4. Leave the home. Call the hotline from outside, not from inside.</source>
         <translation>4. 离开房间，到室外再拨打抢修热线，不要在室内打电话。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="79" />
+        <location filename="../../ui/screens/service.py" line="87" />
         <source>5. Wait outside for the repair team.</source>
         <translation>5. 在室外等待抢修人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="83" />
+        <location filename="../../ui/screens/service.py" line="91" />
         <source>Gas smell or leak. Do not switch anything. Open the windows, leave, and call %1 from outside.</source>
         <translation>燃气异味或泄漏。不要开关任何电器，打开窗户，离开房间，到室外拨打 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="140" />
+        <location filename="../../ui/screens/service.py" line="159" />
         <source>Please enter a phone number we can call (for example 13812345678).</source>
         <translation>请输入可以联系到您的电话号码（例如 13812345678）。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="147" />
+        <location filename="../../ui/screens/service.py" line="167" />
         <source>Repair: %1</source>
         <translation>报修：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="148" />
+        <location filename="../../ui/screens/service.py" line="168" />
         <source>Your phone number:</source>
         <translation>您的电话号码：</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="152" />
+        <location filename="../../ui/screens/service.py" line="172" />
         <source>When may the technician come?</source>
         <translation>维修人员什么时间上门？</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="158" />
-        <source>Description (optional):</source>
-        <translation>问题描述（可不填）：</translation>
+        <location filename="../../ui/screens/service.py" line="178" />
+        <source>Anything else? (optional, touch what fits)</source>
+        <translation>其他情况（可选，点选符合的项）：</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="163" />
+        <location filename="../../ui/screens/service.py" line="233" />
+        <source>Printing the slip with this number…</source>
+        <translation>正在打印带此编号的报修单…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/service.py" line="234" />
+        <source>The number is also on the printed slip.</source>
+        <translation>编号也印在报修单上。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/service.py" line="235" />
+        <source>No slip could be printed: please write the number down.</source>
+        <translation>报修单未能打印，请记下这个编号。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/service.py" line="236" />
+        <source>Ticket number: %1</source>
+        <translation>报修单号：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/service.py" line="190" />
         <source>Send the repair request</source>
         <translation>提交报修</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="166" />
+        <location filename="../../ui/screens/service.py" line="193" />
         <source>Enter your phone number and choose a time, then touch Send.</source>
         <translation>请输入电话号码并选择时间，然后点提交报修。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="195" />
+        <location filename="../../ui/screens/service.py" line="227" />
         <source>Your repair request is registered</source>
         <translation>您的报修已登记</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="201" />
-        <source>Ticket number (also on the printed slip): %1</source>
-        <translation>报修单号（已打印在纸条上）：%1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/screens/service.py" line="202" />
+        <location filename="../../ui/screens/service.py" line="237" />
         <source>We will call %1.</source>
         <translation>我们会致电 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="203" />
+        <location filename="../../ui/screens/service.py" line="238" />
         <source>Time: %1</source>
         <translation>时间：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="205" />
+        <location filename="../../ui/screens/service.py" line="240" />
         <source>The kiosk is offline: the request is saved and will be sent automatically.</source>
         <translation>本机现在离线：报修已保存，联网后自动发送。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="209" />
+        <location filename="../../ui/screens/service.py" line="244" />
         <source>Your repair request is registered. Keep the ticket number.</source>
         <translation>您的报修已登记，请保留报修单号。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="240" />
-        <location filename="../../ui/screens/start.py" line="49" />
+        <location filename="../../ui/screens/service.py" line="275" />
+        <location filename="../../ui/screens/start.py" line="48" />
         <source>Notices</source>
         <translation>公告</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="242" />
+        <location filename="../../ui/screens/service.py" line="277" />
         <source>No notices at the moment.</source>
         <translation>目前没有公告。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="244" />
+        <location filename="../../ui/screens/service.py" line="279" />
         <source>As of %1</source>
         <translation>数据时间 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="244" />
-        <location filename="../../ui/screens/start.py" line="199" />
+        <location filename="../../ui/screens/service.py" line="279" />
+        <location filename="../../ui/screens/start.py" line="211" />
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="247" />
+        <location filename="../../ui/screens/service.py" line="282" />
         <source>Notices from the gas company.</source>
         <translation>燃气公司公告。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="272" />
-        <location filename="../../ui/screens/start.py" line="50" />
+        <location filename="../../ui/screens/service.py" line="324" />
+        <location filename="../../ui/screens/start.py" line="49" />
         <source>Common questions</source>
         <translation>常见问题</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="273" />
+        <location filename="../../ui/screens/service.py" line="325" />
         <source>Fees</source>
         <translation>费用</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="273" />
+        <location filename="../../ui/screens/service.py" line="325" />
         <source>Tier prices</source>
         <translation>阶梯气价</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="273" />
+        <location filename="../../ui/screens/service.py" line="325" />
         <source>Ways to pay</source>
         <translation>付款方式</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="274" />
+        <location filename="../../ui/screens/service.py" line="326" />
         <source>Gas safety</source>
         <translation>用气安全</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="281" />
+        <location filename="../../ui/screens/service.py" line="333" />
         <source>The kiosk charges no fee. You pay only for the gas, at the tariff price.</source>
         <translation>本机不收手续费，您只按气价支付燃气费。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="283" />
+        <location filename="../../ui/screens/service.py" line="334" />
+        <source>The prices are not available right now.</source>
+        <translation>暂时无法显示价格。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/service.py" line="335" />
         <source>Cash notes work at any time. QR payment (WeChat, Alipay) works when the kiosk is online. No change is given: money left over stays as account credit.</source>
         <translation>现金纸币随时可用。扫码支付（微信、支付宝）需要本机在线。不找零：剩余金额存入账户余额。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="285" />
+        <location filename="../../ui/screens/service.py" line="337" />
         <source>If you smell gas: no switches, no fire, open the windows, leave, call the hotline %1 from outside.</source>
         <translation>闻到燃气味：不开关电器，不动火，打开窗户，离开房间，到室外拨打抢修热线 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="291" />
+        <location filename="../../ui/screens/service.py" line="343" />
         <source>Common questions. Touch a topic.</source>
         <translation>常见问题，请点选一个题目。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="310" />
+        <location filename="../../ui/screens/service.py" line="365" />
         <source>Staff are coming to help you</source>
         <translation>工作人员马上过来帮助您</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="311" />
+        <location filename="../../ui/screens/service.py" line="366" />
         <source>Please wait here. Call number %1.</source>
         <translation>请在这里稍候。呼叫编号 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="312" />
+        <location filename="../../ui/screens/service.py" line="367" />
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="315" />
+        <location filename="../../ui/screens/service.py" line="370" />
         <source>Staff are coming to help you. Please wait here.</source>
         <translation>工作人员马上过来帮助您，请在这里稍候。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="363" />
+        <location filename="../../ui/screens/service.py" line="424" />
         <source>Code for staff: %1</source>
         <translation>故障代码（供工作人员）：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="392" />
+        <location filename="../../ui/screens/service.py" line="452" />
         <source>Do you need more time?</source>
         <translation>您还需要更多时间吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="393" />
+        <location filename="../../ui/screens/service.py" line="453" />
         <source>Back to the start in %1 seconds</source>
         <translation>%1 秒后返回首页</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="394" />
+        <location filename="../../ui/screens/service.py" line="454" />
         <source>Yes, more time</source>
         <translation>需要，继续操作</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/service.py" line="397" />
+        <location filename="../../ui/screens/service.py" line="457" />
         <source>Do you need more time? Touch the green button.</source>
         <translation>您还需要更多时间吗？请点绿色按钮。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="43" />
+        <location filename="../../ui/screens/start.py" line="42" />
         <source>Welcome to the gas self-service kiosk</source>
         <translation>欢迎使用自助燃气缴费机</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="44" />
+        <location filename="../../ui/screens/start.py" line="43" />
         <source>Buy gas for your card, report a repair, read notices</source>
         <translation>购气充值、报修、查看公告</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="45" />
+        <location filename="../../ui/screens/start.py" line="44" />
         <source>Touch here to buy gas</source>
         <translation>点这里购气</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="46" />
+        <location filename="../../ui/screens/start.py" line="45" />
         <source>Senior mode: OFF (touch for large text and voice)</source>
         <translation>长辈版：关（点此使用大字和语音）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="47" />
+        <location filename="../../ui/screens/start.py" line="46" />
         <source>Senior mode: ON (touch to turn off)</source>
         <translation>长辈版：开（点此关闭）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="48" />
+        <location filename="../../ui/screens/start.py" line="47" />
         <source>Report a repair</source>
         <translation>报修</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="54" />
+        <location filename="../../ui/screens/start.py" line="53" />
         <source>Welcome. Touch the screen to buy gas.</source>
         <translation>欢迎使用，请点屏幕购气。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="72" />
+        <location filename="../../ui/screens/start.py" line="71" />
         <source>Please insert your gas card</source>
         <translation>请插入燃气卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="74" />
+        <location filename="../../ui/screens/start.py" line="73" />
         <source>Chip facing up, chip end first, into the slot below the screen.</source>
         <translation>芯片朝上，芯片一端先插入屏幕下方的卡口。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="77" />
+        <location filename="../../ui/screens/start.py" line="76" />
         <source>Please insert your gas card, chip facing up.</source>
         <translation>请插入燃气卡，芯片朝上。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="84" />
+        <location filename="../../ui/screens/start.py" line="83" />
         <source>Finding the card</source>
         <translation>正在检测卡片</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="84" />
+        <location filename="../../ui/screens/start.py" line="83" />
         <source>Reading the card</source>
         <translation>正在读卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="85" />
+        <location filename="../../ui/screens/start.py" line="84" />
         <source>Checking earlier purchases</source>
         <translation>正在核对以往购气记录</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="85" />
+        <location filename="../../ui/screens/start.py" line="84" />
         <source>Looking up the account</source>
         <translation>正在查询账户</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="86" />
+        <location filename="../../ui/screens/start.py" line="85" />
         <source>Checking what can be bought</source>
         <translation>正在核对可购额度</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="115" />
+        <location filename="../../ui/screens/start.py" line="114" />
         <source>Reading your card</source>
         <translation>正在读取您的卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="116" />
+        <location filename="../../ui/screens/start.py" line="115" />
         <source>Please do not remove the card</source>
         <translation>请不要拔卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="123" />
+        <location filename="../../ui/screens/start.py" line="122" />
         <source>Reading your card. Please wait and do not remove it.</source>
         <translation>正在读卡，请稍候，不要拔卡。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="129" />
+        <location filename="../../ui/screens/start.py" line="128" />
         <source>Valve: closed</source>
         <translation>阀门：关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="131" />
+        <location filename="../../ui/screens/start.py" line="130" />
         <source>Meter battery low: replace it soon</source>
         <translation>燃气表电量低：请尽快更换电池</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="133" />
+        <location filename="../../ui/screens/start.py" line="132" />
         <source>Leak alarm recorded by the meter</source>
         <translation>燃气表记录了泄漏报警</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="135" />
+        <location filename="../../ui/screens/start.py" line="134" />
         <source>Tamper alarm recorded by the meter</source>
         <translation>燃气表记录了拆表报警</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="137" />
+        <location filename="../../ui/screens/start.py" line="136" />
         <source>Meter fault recorded</source>
         <translation>燃气表记录了故障</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="168" />
+        <location filename="../../ui/screens/start.py" line="173" />
         <source>Your card</source>
         <translation>您的卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="169" />
+        <location filename="../../ui/screens/start.py" line="174" />
         <source>Buy gas</source>
         <translation>购气</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="174" />
+        <location filename="../../ui/screens/start.py" line="178" />
+        <location filename="../../ui/screens/start.py" line="236" />
+        <source>Your meter recorded a gas leak alarm. If you smell gas at home, act now.</source>
+        <translation>您的燃气表记录了泄漏报警。如果家中闻到燃气味，请立即处理。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/start.py" line="179" />
+        <source>What to do about a gas leak</source>
+        <translation>燃气泄漏怎么办</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/start.py" line="185" />
         <source>IC card</source>
         <translation>IC卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="174" />
+        <location filename="../../ui/screens/start.py" line="185" />
         <source>CPU card</source>
         <translation>CPU卡</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="175" />
+        <location filename="../../ui/screens/start.py" line="186" />
         <source>Customer no.: %1</source>
         <translation>用户编号：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="176" />
+        <location filename="../../ui/screens/start.py" line="188" />
         <source>Card: %1 (%2)</source>
         <translation>卡号：%1（%2）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="178" />
+        <location filename="../../ui/screens/start.py" line="190" />
         <source>Money on the card: %1 yuan</source>
         <translation>卡内余额：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="180" />
+        <location filename="../../ui/screens/start.py" line="192" />
         <source>Last purchase on the card: %1 m³</source>
         <translation>卡上最近一次购气：%1 立方米</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="183" />
+        <location filename="../../ui/screens/start.py" line="195" />
         <source>What the meter reported:</source>
         <translation>燃气表上报的信息：</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="185" />
+        <location filename="../../ui/screens/start.py" line="197" />
         <source>The card has not been in the meter yet.</source>
         <translation>此卡还没有插入过燃气表。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="188" />
+        <location filename="../../ui/screens/start.py" line="200" />
         <source>Gas remaining in the meter: %1 m³</source>
         <translation>表内剩余气量：%1 立方米</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="190" />
+        <location filename="../../ui/screens/start.py" line="202" />
         <source>Money remaining in the meter: %1 yuan</source>
         <translation>表内剩余金额：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="192" />
+        <location filename="../../ui/screens/start.py" line="204" />
         <source>Valve: open</source>
         <translation>阀门：开启</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="195" />
+        <location filename="../../ui/screens/start.py" line="207" />
         <source>Battery and alarms: normal</source>
         <translation>电池和报警：正常</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="201" />
+        <location filename="../../ui/screens/start.py" line="213" />
         <source>No account data on this kiosk yet.</source>
         <translation>本机暂无该账户的数据。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="204" />
+        <location filename="../../ui/screens/start.py" line="216" />
         <source>Arrears: %1 yuan, please pay them at the counter</source>
         <translation>欠费：%1 元，请到柜台缴清</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="207" />
+        <location filename="../../ui/screens/start.py" line="219" />
         <source>No arrears</source>
         <translation>无欠费</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="209" />
+        <location filename="../../ui/screens/start.py" line="221" />
         <source>Account credit: %1 yuan</source>
         <translation>账户余额：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="211" />
+        <location filename="../../ui/screens/start.py" line="223" />
         <source>Account suspended: please go to the counter</source>
         <translation>账户已暂停：请到柜台办理</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="212" />
+        <location filename="../../ui/screens/start.py" line="224" />
         <source>Account data as of %1</source>
         <translation>账户数据时间：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="213" />
+        <location filename="../../ui/screens/start.py" line="225" />
         <source>Most you can buy now: %1 yuan</source>
         <translation>本次最多可购：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="215" />
+        <location filename="../../ui/screens/start.py" line="227" />
         <source>(offline limit)</source>
         <translation>（离线限额）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/start.py" line="223" />
+        <location filename="../../ui/screens/start.py" line="237" />
+        <location filename="../../ui/screens/start.py" line="238" />
         <source>This is your card. Check the details, then touch Buy gas.</source>
         <translation>这是您的卡片信息，请核对后点购气。</translation>
     </message>

@@ -23,7 +23,10 @@ def test_repair_request_journalled_numbered_printed(kiosk) -> None:  # type: ign
     for d in "13812345678":
         press(win, f"key_{d}")
     press(win, "slot_afternoon")
-    win.findChild(QLineEdit, "description").setText("表前阀漏水")
+    press(win, "detail_error_on_meter")  # the optional description, by touch
+    press(win, "detail_cannot_cook")
+    press(win, "detail_since_today")
+    press(win, "detail_since_today")  # touched again: taken back
     press(win, "repair_send")
     wait_screen(win, "repair_done")
     no = text(win, "ticket_no")
@@ -31,13 +34,16 @@ def test_repair_request_journalled_numbered_printed(kiosk) -> None:  # type: ign
     assert "138****5678" in text(win, "ticket_info")
     [row] = rows(rig, "repair.request")
     assert row == {"ticket_no": no, "category": "meter_fault", "contact_phone": "13812345678",
-                   "preferred_slot": "afternoon", "description": "表前阀漏水", "customer_no": None}
+                   "preferred_slot": "afternoon", "description": "无法做饭，比较急；表上显示错误或报警",
+                   "customer_no": None}
     server_view = parse_event("repair.request", json.dumps(row))  # what the server makes of it
     assert isinstance(server_view, RepairRequestEvent) and server_view.contact_phone == "13812345678"
     outbox = rig.journal.raw("SELECT o.sent FROM outbox o JOIN journal j ON j.seq = o.seq "
                              "WHERE j.kind = 'repair.request'")
     assert outbox == [(0,)]  # queued for the server through the outbox
     wait_until(lambda: any(no in line for line in rig.printer_sim.lines()), what="ticket printed")
+    wait_until(lambda: "also on the printed slip" in text(win, "ticket_info"), what="slip confirmed")
+    assert any("下午 afternoon" in line for line in rig.printer_sim.lines())
 
 
 def test_repair_offline_is_queued_and_says_so(kiosk) -> None:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QProgressBar, QWidget
 
+from kiosk.card import CardTech
 from kiosk.errors import AmountError
 from kiosk.pricing import Quote
 
@@ -126,9 +127,9 @@ class AmountScreen(Screen):
             b.style().polish(b)
         presets = AMOUNT_PRESETS if self.mode == "amount" else VOLUME_PRESETS
         for b, v in zip(self.presets, presets):
-            b.setText(tr("%1 yuan").replace("%1", str(v // 100)) if self.mode == "amount" else f"{v // 100} m³")
+            b.setText(tr("%1 yuan").replace("%1", str(v // 100)) if self.mode == "amount" else tr("%1 m³").replace("%1", str(v // 100)))
         shown = (tr("%1 yuan").replace("%1", str(self.value // 100)) if self.mode == "amount"
-                 else f"{self.value // 100} m³")
+                 else tr("%1 m³").replace("%1", str(self.value // 100)))
         self.display.setText(shown if self.value else tr("Choose or type"))
         # 长辈版: one thing per screen, the keypad only on request
         show_pad = self.keypad_open or not elder
@@ -185,6 +186,7 @@ class PayScreen(Screen):
         self.title.setText(tr("How do you want to pay?"))
         s = self.win.session
         q = s.quote if s else None
+        self.summary.setText("")
         if q is not None:
             if s is not None and s.mode == "volume":
                 self.summary.setText(tr("%1 m³ of gas: %2 yuan").replace("%1", m3(q.volume_units))
@@ -241,13 +243,23 @@ class CashScreen(Screen):
         self.title.setText(tr("Insert your notes one at a time"))
         self.counted.setText(tr("Inserted: %1 yuan").replace("%1", yuan(self.total)))
         s = self.win.session
-        target = s.quote.paid_fen if s and s.quote and s.mode == "amount" else 0
-        lines = [tr("Most you can insert: %1 yuan").replace("%1", yuan(self.max))]
+        target = s.cash_target() if s else 0
+        by_gas = s is not None and s.mode == "volume"
+        lines = [tr("Price of the gas: %1 yuan").replace("%1", yuan(target)) if by_gas
+                 else tr("Most you can insert: %1 yuan").replace("%1", yuan(self.max))]
         if target:
             lines.append(tr("Still to insert: %1 yuan").replace("%1", yuan(max(target - self.total, 0))))
         lines.append(tr("Accepted notes: 5, 10, 20, 50, 100 yuan. No change is given."))
         self.limit.setText("\n".join(lines))
-        self.buys.setText(tr("Gas is written to your card for exactly the money inserted."))
+        purse = s is not None and s.view is not None and s.view.snapshot.tech is CardTech.CPU
+        if purse:  # a CPU card holds money: all of it goes onto the card
+            self.buys.setText(tr("All the money you insert is loaded onto your card."))
+        elif by_gas:
+            self.buys.setText(tr("No change is given: what you insert over the price stays as credit "
+                                 "on your account for next time."))
+        else:
+            self.buys.setText(tr("You get the most gas this money buys; a few fen left over stay as "
+                                 "credit on your account."))
         self.missing.setVisible(self.card_missing)
         self.note_news.setVisible(self.refused is not None)
         if self.refused is not None:
@@ -361,13 +373,21 @@ class DoneScreen(Screen):
         super().__init__(win)
         self.summary: dict[str, Any] = {}
         self.rated = 0
+        self.printing = False
+        self.print_failed = False
         self.title = label(role="big", name="take_card", center=True)
         self.result = label(role="panel", name="receipt_summary")
+        self.code = label(name="receipt_qr", center=True)
+        self.code_note = label(role="muted", name="receipt_qr_note", center=True)
+        self.print_btn = button(role="primary", name="print_again", on_click=self.print_again)
         self.ask = label(name="rating_question")
         self.stars = [button(name=f"rate_{i}", on_click=lambda i=i: self.rate(i)) for i in range(1, 6)]
         self.skip = button(name="rate_skip", on_click=win.finish_visit)
         self.lay.addWidget(self.title)
         self.lay.addWidget(self.result)
+        self.lay.addWidget(self.code)
+        self.lay.addWidget(self.code_note)
+        self.lay.addWidget(self.print_btn)
         self.lay.addStretch(1)
         self.lay.addWidget(self.ask)
         self.stars_row: QWidget = QWidget()
@@ -377,11 +397,34 @@ class DoneScreen(Screen):
 
     def show_summary(self, s: dict[str, Any]) -> None:
         self.summary, self.rated = s, 0
+        self.printing = self.print_failed = False
         self.render()
 
     def clear(self) -> None:
         self.summary, self.rated = {}, 0
+        self.printing = self.print_failed = False
         self.result.setText("")
+        self.code.clear()
+
+    def print_again(self) -> None:
+        """No paper receipt came out: print it now (a late print of the same journal row)."""
+        s = self.win.session
+        if s is None or not self.summary or self.printing:
+            return
+        self.printing, self.print_failed = True, False
+        self.render()
+
+        def done(printed: bool) -> None:
+            self.printing = False
+            self.print_failed = not printed
+            if printed:
+                self.summary["printed"] = True
+            self.render()
+
+        def failed(_exc: Exception) -> None:
+            done(False)
+
+        s.print_again(done, failed)
 
     def rate(self, level: int) -> None:
         self.rated = level
@@ -401,6 +444,17 @@ class DoneScreen(Screen):
                          else tr("No paper receipt. Staff can reprint it; number %1.").replace("%1", str(s["seq"])))
             lines.append(tr("Insert the card into your meter at home to load the gas."))
             self.result.setText("\n".join(lines))
+        paperless = bool(s) and not s.get("printed") and bool(s.get("code"))
+        for w in (self.code, self.code_note, self.print_btn):
+            w.setVisible(paperless)
+        if paperless:
+            # the receipt's own QR on screen: its code is what the server checks
+            self.code.setPixmap(qr_pixmap(str(s["code"]), 300 if self.win.elder else 360))
+            self.code_note.setText(tr("Your receipt as a code: take a photo of it. Staff can check it."))
+            self.print_btn.setEnabled(not self.printing)
+            self.print_btn.setText(tr("Printing…") if self.printing else
+                                   tr("The printer did not print. Try again") if self.print_failed
+                                   else tr("Print the paper receipt"))
         self.ask.setText(tr("How was it? (you may skip)") if not self.rated else tr("Thank you!"))
         labels = [tr("Very bad"), tr("Bad"), tr("OK"), tr("Good"), tr("Very good")]
         for i, b in enumerate(self.stars):

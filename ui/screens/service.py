@@ -3,9 +3,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QWidget
 
-from kiosk.repair import REPAIR_KINDS, TIME_SLOTS, RepairRequest, RepairTicket
+from kiosk.errors import TariffError
+from kiosk.pricing import Tariff, select_tariff
+from kiosk.repair import (
+    REPAIR_DETAILS,
+    REPAIR_KINDS,
+    TIME_SLOTS,
+    RepairRequest,
+    RepairTicket,
+    describe_details,
+)
 
 from ..i18n import tr
 from ..messages import ErrorView
@@ -24,6 +33,12 @@ def kind_name(k: str) -> str:
 def slot_name(s: str) -> str:
     return {"morning": tr("Morning"), "afternoon": tr("Afternoon"), "evening": tr("Evening"),
             "any": tr("Any time")}[s]
+
+
+def detail_names() -> dict[str, str]:
+    return {"since_today": tr("It started today"), "several_days": tr("For several days"),
+            "cannot_cook": tr("I cannot cook: urgent"), "error_on_meter": tr("The meter shows an error"),
+            "elderly_alone": tr("An elderly person lives alone"), "home_all_day": tr("Someone is home all day")}
 
 
 class RepairScreen(Screen):
@@ -100,9 +115,9 @@ class RepairFormScreen(Screen):
         self.slot_label = label()
         self.slots = {s: button(name=f"slot_{s}", on_click=lambda s=s: self.set_slot(s)) for s in TIME_SLOTS}
         self.desc_label = label()
-        self.desc = QLineEdit()
-        self.desc.setObjectName("description")
-        self.desc.setMaxLength(200)
+        self.details: set[str] = set()
+        self.detail_btns = {d: button(name=f"detail_{d}", on_click=lambda d=d: self.toggle_detail(d))
+                            for d in REPAIR_DETAILS}
         self.err = label(role="error", name="form_error")
         self.send = button(role="go", name="repair_send", on_click=self.submit)
         self.lay.addWidget(self.title)
@@ -112,7 +127,13 @@ class RepairFormScreen(Screen):
         self.lay.addWidget(self.slot_label)
         self.lay.addLayout(row(*self.slots.values(), spacing=10))
         self.lay.addWidget(self.desc_label)
-        self.lay.addWidget(self.desc)
+        btns = list(self.detail_btns.values())
+        self.detail_rows = []
+        for i in range(0, len(btns), 2):
+            r = QWidget()
+            r.setLayout(row(*btns[i:i + 2], spacing=10))
+            self.detail_rows.append(r)
+            self.lay.addWidget(r)
         self.lay.addWidget(self.err)
         self.lay.addStretch(1)
         self.lay.addWidget(self.send)
@@ -126,14 +147,19 @@ class RepairFormScreen(Screen):
     def clear(self) -> None:
         self.slot, self.problem = "any", ""
         self.pad.text = ""
-        self.desc.clear()
+        self.details = set()
+        self.send.setEnabled(True)
 
     def set_slot(self, s: str) -> None:
         self.slot = s
         self.render()
 
+    def toggle_detail(self, d: str) -> None:
+        self.details ^= {d}
+        self.render()
+
     def submit(self) -> None:
-        req = RepairRequest(self.kind, self.pad.text, self.slot, self.desc.text())
+        req = RepairRequest(self.kind, self.pad.text, self.slot, describe_details(sorted(self.details)))
         self.send.setEnabled(False)
 
         def failed(exc: Exception) -> None:
@@ -141,7 +167,8 @@ class RepairFormScreen(Screen):
             self.send.setEnabled(True)
             self.render()
 
-        self.win.ks.submit_repair(req, self.win.repair_done, failed)
+        done = self.win.screens["repair_done"]
+        self.win.ks.submit_repair(req, self.win.repair_done, failed, done.slip_printed)
 
     def render(self) -> None:
         self.title.setText(tr("Repair: %1").replace("%1", kind_name(self.kind)))
@@ -155,8 +182,15 @@ class RepairFormScreen(Screen):
             b.setProperty("role", "selected" if s == self.slot else "")
             b.style().unpolish(b)
             b.style().polish(b)
-        self.desc_label.setText(tr("Description (optional):"))
-        self.desc.setVisible(not self.win.elder)
+        self.desc_label.setText(tr("Anything else? (optional, touch what fits)"))
+        names = detail_names()
+        for d, b in self.detail_btns.items():
+            b.setText(names[d])
+            b.setProperty("role", "selected" if d in self.details else "")
+            b.style().unpolish(b)
+            b.style().polish(b)
+        for r in self.detail_rows:  # 长辈版: one thing per screen, the optional part left out
+            r.setVisible(not self.win.elder)
         self.desc_label.setVisible(not self.win.elder)
         self.err.setText(self.problem)
         self.err.setVisible(bool(self.problem))
@@ -173,6 +207,7 @@ class RepairDoneScreen(Screen):
         super().__init__(win)
         self.ticket: RepairTicket | None = None
         self.queued = False
+        self.slip: bool | None = None  # None: printing; True: printed; False: no slip
         self.title = label(role="title")
         self.number = label(role="big", name="ticket_no", center=True)
         self.info = label(role="panel", name="ticket_info")
@@ -183,11 +218,15 @@ class RepairDoneScreen(Screen):
         self.lay.addWidget(self.home)
 
     def show_ticket(self, t: RepairTicket, queued: bool) -> None:
-        self.ticket, self.queued = t, queued
+        self.ticket, self.queued, self.slip = t, queued, None
+        self.render()
+
+    def slip_printed(self, printed: bool) -> None:
+        self.slip = printed
         self.render()
 
     def clear(self) -> None:
-        self.ticket = None
+        self.ticket, self.slip = None, None
         self.number.setText("")
         self.info.setText("")
 
@@ -198,7 +237,10 @@ class RepairDoneScreen(Screen):
         if t is None:
             return
         self.number.setText(t.ticket_no)
-        lines = [tr("Ticket number (also on the printed slip): %1").replace("%1", t.ticket_no),
+        slip = (tr("Printing the slip with this number…") if self.slip is None
+                else tr("The number is also on the printed slip.") if self.slip
+                else tr("No slip could be printed: please write the number down."))
+        lines = [tr("Ticket number: %1").replace("%1", t.ticket_no), slip,
                  tr("We will call %1.").replace("%1", t.phone_masked),
                  tr("Time: %1").replace("%1", slot_name(t.request.slot))]
         if self.queued:
@@ -257,11 +299,28 @@ class FaqScreen(Screen):
                        for k in ("fees", "tiers", "pay", "safety")}
         self.answer = label(role="panel", name="faq_answer")
         self.topic = "fees"
+        self.tariff: Tariff | None = None
         self.lay.addWidget(self.title)
         self.lay.addLayout(row(self.topics["fees"], self.topics["tiers"]))
         self.lay.addLayout(row(self.topics["pay"], self.topics["safety"]))
         self.lay.addWidget(self.answer)
         self.lay.addStretch(1)
+
+    def entered(self) -> None:
+        """The tariff in force today, from the core worker (the site reads it from its cache)."""
+        ctx = self.win.ks.svc.ctx
+
+        def job() -> Tariff | None:
+            try:
+                return select_tariff(ctx.tariffs, ctx.clock.now().date(), ctx.tariff_id)
+            except TariffError:
+                return None
+
+        def ok(t: Tariff | None) -> None:
+            self.tariff = t
+            self.render()
+
+        run_op(self.win.ks.workers["core"], job, ok, lambda exc: None)
 
     def pick(self, k: str) -> None:
         self.topic = k
@@ -279,7 +338,7 @@ class FaqScreen(Screen):
             b.style().polish(b)
         answers = {
             "fees": tr("The kiosk charges no fee. You pay only for the gas, at the tariff price."),
-            "tiers": self.win.tier_text(),
+            "tiers": self.win.tier_text(self.tariff) or tr("The prices are not available right now."),
             "pay": tr("Cash notes work at any time. QR payment (WeChat, Alipay) works when the kiosk is "
                       "online. No change is given: money left over stays as account credit."),
             "safety": tr("If you smell gas: no switches, no fire, open the windows, leave, "
@@ -305,6 +364,9 @@ class StaffScreen(Screen):
         self.lay.addStretch(1)
         self.lay.addWidget(self.back)
         self.call_no: int | None = None
+
+    def offers_call_staff(self) -> bool:
+        return True  # staff are already called
 
     def render(self) -> None:
         self.title.setText(tr("Staff are coming to help you"))
@@ -343,6 +405,12 @@ class ErrorScreen(Screen):
     def clear(self) -> None:
         self.make_view = None
         self.view = None
+        for w in (self.title, self.what, self.money, self.next, self.code):
+            w.setText("")
+
+    def offers_call_staff(self) -> bool:
+        v = self.view
+        return v is not None and "call_staff" in (v.action, v.second_action)
 
     def act(self, second: bool = False) -> None:
         v = self.view
@@ -377,7 +445,6 @@ class IdleScreen(Screen):
         self.title = label(role="big", name="idle_title", center=True)
         self.count = label(role="big", name="idle_count", center=True)
         self.more = button(role="go", name="more_time", on_click=win.more_time)
-        self.more.setMinimumHeight(300)
         self.lay.addStretch(1)
         self.lay.addWidget(self.title)
         self.lay.addWidget(self.count)

@@ -23,7 +23,6 @@ class AttractScreen(Screen):
         self.title = label(role="big", name="title", center=True)
         self.sub = label(role="muted", center=True)
         self.start = button(role="go", name="start", on_click=win.start_purchase)
-        self.start.setMinimumHeight(260)
         self.elder = button(role="primary", name="elder_toggle", on_click=win.toggle_elder)
         self.repair = button(name="to_repair", on_click=lambda: win.go("repair"))
         self.notices = button(name="to_notices", on_click=lambda: win.go("notices"))
@@ -148,8 +147,10 @@ class AccountScreen(Screen):
         self.meter = label(role="panel", name="meter_facts")
         self.account = label(role="panel", name="account_facts")
         self.notice = label(role="warn", name="account_notice")
+        self.leak = label(role="alert", name="leak_alert")
+        self.leak_btn = button(role="danger", name="leak_help", on_click=lambda: win.go("emergency"))
         self.buy = button(role="go", name="buy", on_click=lambda: win.go("amount"))
-        for w in (self.title, self.card, self.meter, self.account, self.notice):
+        for w in (self.title, self.leak, self.leak_btn, self.card, self.meter, self.account, self.notice):
             self.lay.addWidget(w)
         self.lay.addStretch(1)
         self.lay.addWidget(self.buy)
@@ -164,19 +165,30 @@ class AccountScreen(Screen):
         for w in (self.card, self.meter, self.account, self.notice):
             w.setText("")
 
+    def leak_alarm(self) -> bool:
+        v = self.view
+        return v is not None and v.snapshot.meter is not None and bool(v.snapshot.meter.status_bits & LEAK_ALARM)
+
     def render(self) -> None:
         self.title.setText(tr("Your card"))
         self.buy.setText(tr("Buy gas"))
+        leak = self.leak_alarm()
+        self.leak.setVisible(leak)
+        self.leak_btn.setVisible(leak)
+        self.leak.setText(tr("Your meter recorded a gas leak alarm. If you smell gas at home, act now."))
+        self.leak_btn.setText(tr("What to do about a gas leak"))
         v = self.view
         if v is None:
             return
+        elder = self.win.elder
         s = v.snapshot
         kind = tr("IC card") if s.tech is CardTech.IC else tr("CPU card")
-        lines = [tr("Customer no.: %1").replace("%1", mask_customer(s.customer_no)),
-                 tr("Card: %1 (%2)").replace("%1", mask_serial(s.serial)).replace("%2", kind)]
+        lines = [tr("Customer no.: %1").replace("%1", mask_customer(s.customer_no))]
+        if not elder:  # 长辈版: one thing per screen, only what the resident needs
+            lines.append(tr("Card: %1 (%2)").replace("%1", mask_serial(s.serial)).replace("%2", kind))
         if s.tech is CardTech.CPU and s.balance_fen is not None:
             lines.append(tr("Money on the card: %1 yuan").replace("%1", yuan(s.balance_fen)))
-        if s.record is not None:
+        if s.record is not None and not elder:
             lines.append(tr("Last purchase on the card: %1 m³").replace("%1", m3(s.record.volume_units)))
         self.card.setText("\n".join(lines))
         mz = s.meter
@@ -188,10 +200,10 @@ class AccountScreen(Screen):
                 mlines.append(tr("Gas remaining in the meter: %1 m³").replace("%1", m3(mz.remaining_units)))
             if s.tech is CardTech.CPU and mz.balance_fen is not None:
                 mlines.append(tr("Money remaining in the meter: %1 yuan").replace("%1", yuan(mz.balance_fen)))
-            if not mz.status_bits & VALVE_CLOSED:
+            if not mz.status_bits & VALVE_CLOSED and not elder:
                 mlines.append(tr("Valve: open"))
             mlines += status_words(mz.status_bits)
-            if not mz.status_bits & (LOW_BATTERY | LEAK_ALARM | TAMPER | METER_FAULT):
+            if not mz.status_bits & (LOW_BATTERY | LEAK_ALARM | TAMPER | METER_FAULT) and not elder:
                 mlines.append(tr("Battery and alarms: normal"))
         self.meter.setText("\n".join(mlines))
         alines = []
@@ -203,7 +215,7 @@ class AccountScreen(Screen):
             if acc.get("arrears_fen"):
                 alines.append(tr("Arrears: %1 yuan, please pay them at the counter")
                               .replace("%1", yuan(int(acc["arrears_fen"]))))
-            else:
+            elif not elder:
                 alines.append(tr("No arrears"))
             if acc.get("credit_fen"):
                 alines.append(tr("Account credit: %1 yuan").replace("%1", yuan(int(acc["credit_fen"]))))
@@ -215,9 +227,12 @@ class AccountScreen(Screen):
             limit += " " + tr("(offline limit)")
         alines.append(limit)
         self.account.setText("\n".join(alines))
-        notes = [str(n.get("title", "")) for n in v.notices][:2]
+        notes = [] if elder else [str(n.get("title", "")) for n in v.notices][:2]
         self.notice.setVisible(bool(notes))
         self.notice.setText("\n".join(notes))
 
     def prompt(self) -> str:
+        if self.leak_alarm():
+            return (tr("Your meter recorded a gas leak alarm. If you smell gas at home, act now.") + " "
+                    + tr("This is your card. Check the details, then touch Buy gas."))
         return tr("This is your card. Check the details, then touch Buy gas.")
