@@ -98,6 +98,39 @@ class SiteAccounts:
     def as_of(self) -> Any:
         return self.sync.last_answer_at
 
+    def credits(self, snap: Any) -> list[dict[str, Any]]:
+        """The credits paid elsewhere for this card's customer (signed by the server), each
+        with whether this kiosk may load it now: online the server decides at the claim;
+        offline only a credit bound to this card and the counter it shows (sync.credits)."""
+        from sync.credits import offline_refusal
+        from sync.protocol_downloads import PendingCreditStatus
+
+        out = []
+        for c in self.cache.pending_credits(self.public_key):
+            if c.customer_no != snap.customer_no or c.status not in (
+                    PendingCreditStatus.OPEN, PendingCreditStatus.HELD):
+                continue
+            if c.card_serial is not None and c.card_serial != snap.serial:
+                continue
+            why = ("held" if c.status is PendingCreditStatus.HELD else
+                   None if self.sync.online is True else offline_refusal(c, snap, self.public_key))
+            out.append({**c.model_dump(mode="json"), "loadable": why is None, "why": why})
+        return out
+
+    def credit_payment(self, credit_id: str, snap: Any) -> Any:
+        """The credit as the payment of the purchase that loads it (sync.credits.CreditPayment)."""
+        from sync.credits import CreditPayment
+
+        [c] = [c for c in self.cache.pending_credits(self.public_key) if c.credit_id == credit_id]
+        return CreditPayment(c, snap, self.public_key, self.sync.server)
+
+    def ticket(self, client_ref: str) -> dict[str, Any] | None:
+        """This kiosk's ticket made from a journal row ("journal:SEQ"), as last downloaded."""
+        for t in self.cache.tickets(self.public_key):
+            if t.client_ref == client_ref:
+                return dict(t.model_dump(mode="json"))
+        return None
+
     def is_blocked(self, serial: str) -> bool:
         """True for a blocked card. A card replaced by a new one raises CardReplaced (its own
         words: use the new card), so the purchase's card check refuses it before any money."""
@@ -207,6 +240,7 @@ def build_site(cfg: Any) -> Site:
     devices = Devices(
         cards=ReaderCards(readers), open_acceptor=lambda: open_acceptor(cfg),
         payments={"qr": qr}, accounts=accounts, is_online=lambda: sync.online is True,
+        credit_payment=accounts.credit_payment,
         print_lines=lambda lines, title: printer.print_lines(lines, title),
         extras={"selftest": card_report(report, journal)}, state=state,
         service=service_ports(cfg, clock, sync, readers, printer, journal))

@@ -172,6 +172,9 @@ class Ticket(_Model):
     created_at: datetime
     updated_at: datetime
     note: str = ""
+    # what the kiosk made it from: "journal:SEQ" for a repair request or help call row
+    # (the kiosk finds its own ticket by it), or the TicketCreate's client_ref
+    client_ref: str | None = None
     version: int = 0
     signature: str | None = None  # sync.tariff_verify.item_message, by the server's key
 

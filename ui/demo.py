@@ -186,6 +186,38 @@ class DemoQrPayment:
         return self.provider.refund(txn_id, amount_fen)
 
 
+class DemoCreditPayment:
+    """A credit paid elsewhere as a payment (sync.credits.CreditPayment does this against the
+    server): the demo cache holds the claim."""
+
+    method = PaymentMethod.ELSEWHERE
+
+    def __init__(self, accounts: DemoAccounts, credit_id: str) -> None:
+        self.accounts, self.credit_id = accounts, credit_id
+
+    def _credit(self) -> dict[str, Any]:
+        c = self.accounts.cache.get("pending_credits", self.credit_id)
+        assert c is not None
+        return c
+
+    def charge(self, txn_id: str, amount_fen: int) -> str:
+        c = self._credit()
+        if c["status"] != "open" and c.get("applied_txn_id") != txn_id:
+            raise PaymentError("credit already used", credit_id=self.credit_id)
+        if amount_fen != c["amount_fen"]:
+            raise PaymentError("a credit is loaded whole", credit_id=self.credit_id)
+        self.accounts.set_credit(self.credit_id, status="claimed", applied_txn_id=txn_id)
+        return f"CREDIT-{self.credit_id}"
+
+    def charged_fen(self, txn_id: str) -> int:
+        c = self._credit()
+        return int(c["amount_fen"]) if c.get("applied_txn_id") == txn_id else 0
+
+    def refund(self, txn_id: str, amount_fen: int) -> str:
+        self.accounts.set_credit(self.credit_id, status="open", applied_txn_id=None)
+        return f"CREDIT-NOT-LOADED-{self.credit_id}"
+
+
 class DemoAccounts:
     """Account data and notices from the sync client's download cache (sync/cache.py)."""
 
@@ -209,7 +241,12 @@ class DemoAccounts:
             {"notice_id": "N2", "title": "冬季用气安全提示",
              "text": "使用燃气时保持通风；闻到异味请立即开窗、离开并拨打 96777。"},
         ]
+        # 50 yuan the IC card's customer paid in the utility's app, to load at a kiosk
+        credits = [{"credit_id": "C-DEMO-1", "customer_no": "1234567890", "amount_fen": 5000,
+                    "paid_at": "2026-11-30T19:20:00+08:00", "source": "app", "status": "open",
+                    "card_serial": "0102030405060708", "card_counter": None}]
         self.cache.apply("accounts", [(a["customer_no"], json.dumps(a)) for a in accounts], 1)
+        self.cache.apply("pending_credits", [(c["credit_id"], json.dumps(c)) for c in credits], 1)
         self.cache.apply("notices", [(n["notice_id"], json.dumps(n)) for n in notices], 1)
         self.fetched_at = self.clock.now()
 
@@ -221,6 +258,28 @@ class DemoAccounts:
 
     def as_of(self) -> datetime | None:
         return self.fetched_at
+
+    def credits(self, snap: CardSnapshot) -> list[dict[str, Any]]:
+        return [{**c, "loadable": True, "why": None} for c in self.cache.all("pending_credits")
+                if c["customer_no"] == snap.customer_no and c["status"] == "open"]
+
+    def credit_payment(self, credit_id: str, snap: CardSnapshot) -> DemoCreditPayment:
+        return DemoCreditPayment(self, credit_id)
+
+    def set_credit(self, credit_id: str, **kv: Any) -> None:
+        c = self.cache.get("pending_credits", credit_id)
+        assert c is not None
+        self.cache.apply("pending_credits", [(credit_id, json.dumps({**c, **kv}))],
+                         self.cache.version("pending_credits") + 1)
+
+    def ticket(self, client_ref: str) -> dict[str, Any] | None:
+        return self.cache.get("tickets", client_ref)
+
+    def set_ticket(self, client_ref: str, status: str, note: str = "") -> None:
+        """What the staff console does to a ticket (the demo has no server)."""
+        self.cache.apply("tickets", [(client_ref, json.dumps({"client_ref": client_ref, "status": status,
+                                                              "note": note}))],
+                         self.cache.version("tickets") + 1)
 
     def is_blocked(self, serial: str) -> bool:
         for a in self.cache.all("accounts"):
@@ -266,6 +325,7 @@ class DemoRig:
             print_test=lambda: self.printer.print_receipt(sample_receipt(self.clock.now())), logs=self.logs)
         self.devices = Devices(cards=self.card_source or self.cards, open_acceptor=self._open_acceptor,
                                payments={"qr": self.qr}, accounts=self.accounts,
+                               credit_payment=self.accounts.credit_payment,
                                is_online=lambda: self.online, print_lines=self._print_lines,
                                service=service)
 

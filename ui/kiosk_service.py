@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from kiosk.card import CardSnapshot
 from kiosk.errors import CardError
 from kiosk.help import HelpCall, HelpDesk
 from kiosk.ports import CardSession, CashAcceptor, ElectronicPayment
@@ -50,6 +51,15 @@ class AccountSource(Protocol):
 
     def as_of(self) -> datetime | None: ...
 
+    def credits(self, snap: CardSnapshot) -> list[dict[str, Any]]:
+        """Credits paid elsewhere (app, bank) for this card's customer, each with `loadable`
+        (and `why` not) now."""
+        ...
+
+    def ticket(self, client_ref: str) -> dict[str, Any] | None:
+        """The server's ticket made from this kiosk's journal row `journal:SEQ`, if downloaded."""
+        ...
+
 
 @dataclass
 class Devices:
@@ -63,6 +73,8 @@ class Devices:
     extras: dict[str, Any] = field(default_factory=dict)
     service: ServicePorts | None = None  # the technician's screen; None: no service screen
     state: ServiceState = field(default_factory=ServiceState)  # in service or not (heartbeat)
+    # a credit paid elsewhere as the payment that loads it (credit_id, card) -> payment
+    credit_payment: Callable[[str, CardSnapshot], ElectronicPayment] | None = None
 
 
 class KioskService(QObject):

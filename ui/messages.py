@@ -160,6 +160,11 @@ def describe(exc: BaseException, paid_fen: int = 0, stage: str = "") -> ErrorVie
                             "or gives the money back."),
                          tr("Keep the payment record on your phone. Staff can help."),
                          "restart", tr("Start again"), code, "call_staff", tr("Call staff"))
+    if isinstance(exc, E.PaymentError) and "credit_id" in exc.data:
+        return ErrorView(tr("This credit cannot be loaded now"),
+                         tr("The gas company did not confirm the payment made elsewhere for this card."),
+                         money, tr("Your credit is not lost. Please ask staff at the counter."),
+                         "call_staff", tr("Call staff"), code, "take_card", tr("Take the card and finish"))
     if isinstance(exc, E.PaymentError):
         return ErrorView(tr("The payment did not go through"), tr("The payment was declined or timed out."),
                          money, tr("Try again, or pay with cash."), "restart", tr("Start again"), code)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,7 @@ from PySide6.QtCore import QTimer
 
 from kiosk.card import CardSnapshot
 from kiosk.errors import CardAbsent, KioskError, NoteRejected, NoteSuspect, WrongCard
-from kiosk.ports import CardSession, PaymentMethod
+from kiosk.ports import CardSession, ElectronicPayment, PaymentMethod
 from kiosk.pricing import Quote
 from kiosk.purchase.receipts import verify_code
 from kiosk.purchase.recovery import Recovery
@@ -44,6 +44,7 @@ class AccountView:
     account: dict[str, Any] | None
     notices: list[dict[str, Any]]
     as_of: datetime | None
+    credits: list[dict[str, Any]] = field(default_factory=list)  # paid elsewhere, to load here
 
 
 @dataclass
@@ -79,6 +80,7 @@ class PurchaseSession:
         self.value = 0
         self.quote: Quote | None = None
         self.method = PaymentMethod.CASH
+        self.electronic: ElectronicPayment | None = None  # a credit paid elsewhere, as payment
         self.txn: str | None = None
         self.paid_fen = 0
         self.cash_max_fen = 0
@@ -132,8 +134,9 @@ class PurchaseSession:
             step("limits")
             quota = card.offline_quota_fen()
             check = self.svc.check_card(snap, quota)
+            credits = self.ks.devices.accounts.credits(snap) if self.ks.devices.credit_payment else []
             self.card = card
-            return AccountView(snap, check, acc, notices, self.ks.devices.accounts.as_of())
+            return AccountView(snap, check, acc, notices, self.ks.devices.accounts.as_of(), credits)
 
         def done(v: AccountView | SettledView) -> None:
             if isinstance(v, AccountView):
@@ -295,6 +298,42 @@ class PurchaseSession:
 
         run_op(self.ks.workers["cash"], job, ok, lambda exc: ok(None))
 
+    def payment(self) -> ElectronicPayment | None:
+        """The electronic payment of this purchase: the credit being loaded, or the provider
+        of the method chosen."""
+        return self.electronic or self.ks.devices.payments.get(self.method.value)
+
+    def load_credit(self, credit: dict[str, Any], no_receipt: bool, ok: Callable[[S], None], err: Err) -> None:
+        """Load a credit paid elsewhere (app, bank): a purchase of exactly its amount, paid by
+        the credit (online the server's claim, offline the signed cached credit bound to this
+        card's counter). Begun on the printer worker (it asks the printer), paid on core."""
+        assert self.view is not None
+        factory = self.ks.devices.credit_payment
+        if factory is None:
+            err(KioskError("this kiosk does not load credits paid elsewhere"))
+            return
+        check, cid, amount = self.view.check, str(credit["credit_id"]), int(credit["amount_fen"])
+
+        def begun(r: tuple[Quote, str]) -> None:
+            self.quote, (self.mode, self.value) = r[0], ("amount", amount)
+            self.txn, self.method, self.no_receipt, self.paid_fen = r[1], PaymentMethod.ELSEWHERE, no_receipt, 0
+            pay = self.electronic = factory(cid, check.snapshot)
+            txn = r[1]
+
+            def paid(state: S) -> None:
+                self.state = state
+                if state is S.PAID:
+                    self.paid_fen = amount
+                ok(state)
+
+            self._run("core", lambda: self.svc.pay_electronic(txn, pay), paid, err)
+
+        def begin() -> tuple[Quote, str]:
+            q = self.svc.quote(check, "amount", amount)
+            return q, self.svc.begin(check, "amount", amount, PaymentMethod.ELSEWHERE, no_receipt, credit_id=cid)
+
+        self._run("printer", begin, begun, err)
+
     def cancel_qr(self) -> bool:
         """The resident cancels a pending QR payment: the provider stops waiting and charge()
         ends (CANCELLED when nothing was paid). Only sets an event: safe on the GUI thread."""
@@ -346,7 +385,7 @@ class PurchaseSession:
     def fail_without_credit(self, ok: Callable[[S], None], err: Err) -> None:
         assert self.txn is not None
         txn = self.txn
-        pay = self.ks.devices.payments.get(self.method.value)
+        pay = self.payment()
         self.busy_reason = "printing"
 
         def done(state: S) -> None:

@@ -33,7 +33,7 @@ def wait_screen(win: KioskWindow, name: str, timeout: float = 10.0) -> None:
 
 
 ALL_SCREENS = ("attract", "insert", "reading", "account", "amount", "pay", "cash", "qr", "writing",
-               "done", "repair", "emergency", "repair_form", "repair_done", "notices", "faq",
+               "done", "repair", "emergency", "repair_form", "repair_done", "repair_status", "notices", "faq",
                "staff", "error", "idle")
 
 
@@ -107,6 +107,16 @@ def walk_all(win: KioskWindow, rig: DemoRig, visit: Callable[[str], None]) -> li
     form.set_slot("morning")  # type: ignore[attr-defined]
     form.submit()  # type: ignore[attr-defined]
     at("repair_done")
+    ticket = win.screens["repair_done"].ticket  # type: ignore[attr-defined]
+    # what the staff console did with it (the demo's download cache plays the server)
+    rig.accounts.set_ticket(f"journal:{ticket.seq}", "acknowledged", "王师傅 14:00 上门")
+    win.go("repair_status")
+    status = win.screens["repair_status"]
+    for k in str(ticket.seq):
+        status.pad.press(k)  # type: ignore[attr-defined]
+    status.look_up()  # type: ignore[attr-defined]
+    wait_until(lambda: status.found is not None, what="ticket status")  # type: ignore[attr-defined]
+    at("repair_status")
     win.go("notices")
     wait_until(lambda: bool(win.screens["notices"].notes), what="notices")  # type: ignore[attr-defined]
     at("notices")

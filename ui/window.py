@@ -9,7 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
-from kiosk.errors import CardAbsent, CardPulled, CardWriteFailed, KioskError, PaperOut
+from kiosk.errors import CardAbsent, CardPulled, CardWriteFailed, KioskError, PaperOut, PaymentError
 from kiosk.ports import PaymentMethod
 from kiosk.pricing import Tariff
 from kiosk.purchase.states import S
@@ -19,15 +19,18 @@ from .i18n import DEFAULT, Languages, m3, tr
 from .kiosk_service import KioskService
 from .messages import describe
 from .screens.buy import AmountScreen, CashScreen, DoneScreen, PayScreen, QrScreen, WritingScreen
-from .screens.service import (
+from .screens.repair import (
     EmergencyScreen,
+    RepairDoneScreen,
+    RepairFormScreen,
+    RepairScreen,
+    RepairStatusScreen,
+)
+from .screens.service import (
     ErrorScreen,
     FaqScreen,
     IdleScreen,
     NoticesScreen,
-    RepairDoneScreen,
-    RepairFormScreen,
-    RepairScreen,
     StaffScreen,
 )
 from .screens.start import AccountScreen, AttractScreen, InsertScreen, ReadingScreen
@@ -42,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 SCREENS = (AttractScreen, InsertScreen, ReadingScreen, AccountScreen, AmountScreen, PayScreen,
            CashScreen, QrScreen, WritingScreen, DoneScreen, RepairScreen, EmergencyScreen,
-           RepairFormScreen, RepairDoneScreen, NoticesScreen, FaqScreen, StaffScreen, ErrorScreen,
+           RepairFormScreen, RepairDoneScreen, RepairStatusScreen, NoticesScreen, FaqScreen, StaffScreen, ErrorScreen,
            IdleScreen, TechPinScreen, TechnicianScreen)
 TECH_SCREENS = ("tech_pin", "technician")
 TECH_TAPS, TECH_TAP_WINDOW_S = 5, 4.0  # quick taps on the start screen's top-left corner
@@ -63,6 +66,7 @@ class KioskWindow(QWidget):
         self.warn_s = warn_s
         self.session: PurchaseSession | None = None
         self.method = "cash"
+        self.credit: dict[str, object] | None = None  # the credit paid elsewhere being loaded
         self.no_receipt = False
         self.before_staff = "attract"
         self.before_idle = "attract"
@@ -311,6 +315,7 @@ class KioskWindow(QWidget):
         self.session = None
         self.ks.session = None
         self.no_receipt = False
+        self.credit = None
         for sc in self.screens.values():
             sc.clear()
         if self.langs.current != DEFAULT:
@@ -441,6 +446,19 @@ class KioskWindow(QWidget):
 
         s.begin(PaymentMethod(method), self.no_receipt, ok, lambda exc: self.show_error(exc, "pay", 0))
 
+    def load_credit(self, credit: dict[str, object]) -> None:
+        """A credit paid elsewhere goes onto the card: paid by the credit, then written."""
+        s = self.session
+        if s is None:
+            return
+        self.method, self.credit = "elsewhere", credit
+        w = self.screens["writing"]
+        assert isinstance(w, WritingScreen)
+        w.set_step(0)
+        self.go("writing")
+        s.load_credit(credit, self.no_receipt, self.after_paid,
+                      lambda exc: self.show_error(exc, "pay", 0))
+
     def cash_update(self, total: int, maximum: int) -> None:
         cash = self.screens["cash"]
         assert isinstance(cash, CashScreen)
@@ -496,6 +514,10 @@ class KioskWindow(QWidget):
         if s is None:
             return
         if state is S.CANCELLED:
+            if self.method == "elsewhere" and self.credit is not None:  # the credit was refused
+                self.show_error(PaymentError("credit not loaded", credit_id=self.credit.get("credit_id")),
+                                "pay", 0)
+                return
             self.home()
             return
         w = self.screens["writing"]
@@ -561,7 +583,10 @@ class KioskWindow(QWidget):
                 self.go("insert")
         elif action == "no_receipt":
             self.no_receipt = True
-            self.begin_payment(self.method)
+            if self.method == "elsewhere" and self.credit is not None:
+                self.load_credit(self.credit)
+            else:
+                self.begin_payment(self.method)
         elif action == "finish_cash":
             self.finish_cash()
         elif action == "continue_cash" and s is not None:

@@ -250,6 +250,7 @@ def ticket_model(row: TicketRow) -> Ticket:
         created_at=_utc(row.created_at),
         updated_at=_utc(row.updated_at),
         note=row.note,
+        client_ref=row.client_ref,
         version=row.version,
     )
 

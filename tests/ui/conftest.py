@@ -49,7 +49,7 @@ def guard_io(rig: DemoRig, seen: list[str]) -> None:
     for name, card in rig.cards.cards.items():
         for n in ("read", "write_credit", "check_credit"):
             wrap(card, n, f"card[{name}].{n}")
-    for n in ("account", "notices"):
+    for n in ("account", "notices", "credits", "ticket"):
         wrap(rig.accounts, n, f"accounts.{n}")
     for n in ("charge", "refund", "charged_fen"):
         wrap(rig.payment, n, f"payment.{n}")

@@ -1,254 +1,22 @@
-"""Repair request, emergency, notices, common questions, staff called, errors, idle."""
+"""Notices, common questions, staff called, errors, idle (the repair screens: repair.py)."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QTimer
 
 from kiosk.errors import TariffError
 from kiosk.pricing import Tariff, select_tariff
-from kiosk.repair import (
-    REPAIR_DETAILS,
-    REPAIR_KINDS,
-    TIME_SLOTS,
-    RepairRequest,
-    RepairTicket,
-    describe_details,
-)
 
 from ..i18n import tr
 from ..messages import ErrorView
 from ..ops import run_op
-from ..widgets import Keypad, Screen, button, label, row
+from ..widgets import Screen, button, label, row
+
+logger = logging.getLogger(__name__)
 
 HOTLINE = "96777"
-
-
-def kind_name(k: str) -> str:
-    return {"gas_smell": tr("I smell gas"), "leak": tr("Gas is leaking"), "no_gas": tr("No gas"),
-            "meter_fault": tr("Meter problem"), "valve": tr("Valve problem"),
-            "low_flame": tr("Weak flame"), "card_fault": tr("Card problem"), "other": tr("Something else")}[k]
-
-
-def slot_name(s: str) -> str:
-    return {"morning": tr("Morning"), "afternoon": tr("Afternoon"), "evening": tr("Evening"),
-            "any": tr("Any time")}[s]
-
-
-def detail_names() -> dict[str, str]:
-    return {"since_today": tr("It started today"), "several_days": tr("For several days"),
-            "cannot_cook": tr("I cannot cook: urgent"), "error_on_meter": tr("The meter shows an error"),
-            "elderly_alone": tr("An elderly person lives alone"), "home_all_day": tr("Someone is home all day")}
-
-
-class RepairScreen(Screen):
-    name = "repair"
-
-    def __init__(self, win) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(win)
-        self.title = label(role="title")
-        self.lay.addWidget(self.title)
-        self.kinds = {}
-        for k in ("gas_smell", "leak"):
-            b = button(role="danger", name=f"kind_{k}", on_click=lambda: win.go("emergency"))
-            self.kinds[k] = b
-            self.lay.addWidget(b)
-        for i in range(0, len(REPAIR_KINDS), 2):
-            bs = []
-            for k in REPAIR_KINDS[i:i + 2]:
-                b = button(role="primary", name=f"kind_{k}", on_click=lambda k=k: win.repair_kind(k))
-                self.kinds[k] = b
-                bs.append(b)
-            self.lay.addLayout(row(*bs))
-        self.lay.addStretch(1)
-
-    def render(self) -> None:
-        self.title.setText(tr("What is the problem?"))
-        for k, b in self.kinds.items():
-            b.setText(kind_name(k))
-
-    def prompt(self) -> str:
-        return tr("Choose the problem. If you smell gas, touch the red button.")
-
-
-class EmergencyScreen(Screen):
-    name = "emergency"
-
-    def __init__(self, win) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(win)
-        self.title = label(role="big", name="emergency_title")
-        self.hotline = label(role="big", name="hotline", center=True)
-        self.steps = label(role="panel", name="emergency_steps")
-        for w in (self.title, self.hotline, self.steps):
-            self.lay.addWidget(w)
-        self.lay.addStretch(1)
-
-    def render(self) -> None:
-        self.title.setText(tr("Gas smell or leak: act now"))
-        self.hotline.setText(tr("Emergency hotline %1 (24 hours, free)").replace("%1", HOTLINE))
-        self.steps.setText("\n".join([
-            tr("1. Do not switch lights or appliances on or off. No fire, no smoking."),
-            tr("2. Open doors and windows."),
-            tr("3. Close the gas valve in front of the meter, if you can reach it safely."),
-            tr("4. Leave the home. Call the hotline from outside, not from inside."),
-            tr("5. Wait outside for the repair team."),
-        ]))
-
-    def prompt(self) -> str:
-        return tr("Gas smell or leak. Do not switch anything. Open the windows, leave, "
-                  "and call %1 from outside.").replace("%1", " ".join(HOTLINE))
-
-
-class RepairFormScreen(Screen):
-    name = "repair_form"
-
-    def __init__(self, win) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(win)
-        self.kind = "other"
-        self.slot = "any"
-        self.problem = ""
-        self.title = label(role="title")
-        self.phone_label = label()
-        self.phone = label(role="big", name="phone", center=True)
-        self.pad = Keypad(12, leading_zero=True)
-        self.pad.changed.connect(lambda _t: self.render())
-        self.slot_label = label()
-        self.slots = {s: button(name=f"slot_{s}", on_click=lambda s=s: self.set_slot(s)) for s in TIME_SLOTS}
-        self.desc_label = label()
-        self.details: set[str] = set()
-        self.detail_btns = {d: button(name=f"detail_{d}", on_click=lambda d=d: self.toggle_detail(d))
-                            for d in REPAIR_DETAILS}
-        self.err = label(role="error", name="form_error")
-        self.send = button(role="go", name="repair_send", on_click=self.submit)
-        self.lay.addWidget(self.title)
-        self.lay.addWidget(self.phone_label)
-        self.lay.addWidget(self.phone)
-        self.lay.addWidget(self.pad)
-        self.lay.addWidget(self.slot_label)
-        self.lay.addLayout(row(*self.slots.values(), spacing=10))
-        self.lay.addWidget(self.desc_label)
-        btns = list(self.detail_btns.values())
-        self.detail_rows = []
-        for i in range(0, len(btns), 2):
-            r = QWidget()
-            r.setLayout(row(*btns[i:i + 2], spacing=10))
-            self.detail_rows.append(r)
-            self.lay.addWidget(r)
-        self.lay.addWidget(self.err)
-        self.lay.addStretch(1)
-        self.lay.addWidget(self.send)
-        self.pad.max_len = 12
-
-    def start(self, kind: str) -> None:
-        self.clear()
-        self.kind = kind
-        self.render()
-
-    def clear(self) -> None:
-        self.slot, self.problem = "any", ""
-        self.pad.text = ""
-        self.details = set()
-        self.send.setEnabled(True)
-
-    def set_slot(self, s: str) -> None:
-        self.slot = s
-        self.render()
-
-    def toggle_detail(self, d: str) -> None:
-        self.details ^= {d}
-        self.render()
-
-    def submit(self) -> None:
-        req = RepairRequest(self.kind, self.pad.text, self.slot, describe_details(sorted(self.details)))
-        self.send.setEnabled(False)
-
-        def failed(exc: Exception) -> None:
-            self.problem = tr("Please enter a phone number we can call (for example 13812345678).")
-            self.send.setEnabled(True)
-            self.render()
-
-        done = self.win.screens["repair_done"]
-        self.win.ks.submit_repair(req, self.win.repair_done, failed, done.slip_printed)
-
-    def render(self) -> None:
-        self.title.setText(tr("Repair: %1").replace("%1", kind_name(self.kind)))
-        self.phone_label.setText(tr("Your phone number:"))
-        self.phone.setText(self.pad.text or "—")
-        self.pad.retranslate()
-        # the keypad types phone numbers: a leading 0 is allowed
-        self.slot_label.setText(tr("When may the technician come?"))
-        for s, b in self.slots.items():
-            b.setText(slot_name(s))
-            b.setProperty("role", "selected" if s == self.slot else "")
-            b.style().unpolish(b)
-            b.style().polish(b)
-        self.desc_label.setText(tr("Anything else? (optional, touch what fits)"))
-        names = detail_names()
-        for d, b in self.detail_btns.items():
-            b.setText(names[d])
-            b.setProperty("role", "selected" if d in self.details else "")
-            b.style().unpolish(b)
-            b.style().polish(b)
-        for r in self.detail_rows:  # 长辈版: one thing per screen, the optional part left out
-            r.setVisible(not self.win.elder)
-        self.desc_label.setVisible(not self.win.elder)
-        self.err.setText(self.problem)
-        self.err.setVisible(bool(self.problem))
-        self.send.setText(tr("Send the repair request"))
-
-    def prompt(self) -> str:
-        return tr("Enter your phone number and choose a time, then touch Send.")
-
-
-class RepairDoneScreen(Screen):
-    name = "repair_done"
-
-    def __init__(self, win) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(win)
-        self.ticket: RepairTicket | None = None
-        self.queued = False
-        self.slip: bool | None = None  # None: printing; True: printed; False: no slip
-        self.title = label(role="title")
-        self.number = label(role="big", name="ticket_no", center=True)
-        self.info = label(role="panel", name="ticket_info")
-        self.home = button(role="primary", name="repair_home", on_click=win.home)
-        for w in (self.title, self.number, self.info):
-            self.lay.addWidget(w)
-        self.lay.addStretch(1)
-        self.lay.addWidget(self.home)
-
-    def show_ticket(self, t: RepairTicket, queued: bool) -> None:
-        self.ticket, self.queued, self.slip = t, queued, None
-        self.render()
-
-    def slip_printed(self, printed: bool) -> None:
-        self.slip = printed
-        self.render()
-
-    def clear(self) -> None:
-        self.ticket, self.slip = None, None
-        self.number.setText("")
-        self.info.setText("")
-
-    def render(self) -> None:
-        self.title.setText(tr("Your repair request is registered"))
-        self.home.setText(tr("Finish"))
-        t = self.ticket
-        if t is None:
-            return
-        self.number.setText(t.ticket_no)
-        slip = (tr("Printing the slip with this number…") if self.slip is None
-                else tr("The number is also on the printed slip.") if self.slip
-                else tr("No slip could be printed: please write the number down."))
-        lines = [tr("Ticket number: %1").replace("%1", t.ticket_no), slip,
-                 tr("We will call %1.").replace("%1", t.phone_masked),
-                 tr("Time: %1").replace("%1", slot_name(t.request.slot))]
-        if self.queued:
-            lines.append(tr("The kiosk is offline: the request is saved and will be sent automatically."))
-        self.info.setText("\n".join(lines))
-
-    def prompt(self) -> str:
-        return tr("Your repair request is registered. Keep the ticket number.")
 
 
 class NoticesScreen(Screen):
@@ -320,7 +88,7 @@ class FaqScreen(Screen):
             self.tariff = t
             self.render()
 
-        run_op(self.win.ks.workers["core"], job, ok, lambda exc: None)
+        run_op(self.win.ks.workers["core"], job, ok, lambda exc: logger.warning("lookup failed: %r", exc))
 
     def pick(self, k: str) -> None:
         self.topic = k
@@ -350,6 +118,21 @@ class FaqScreen(Screen):
         return tr("Common questions. Touch a topic.")
 
 
+def ticket_progress(t: dict[str, object] | None, online: bool) -> str:
+    """What the resident is told of a help call or repair ticket, from the server's status."""
+    if t is None:
+        return (tr("Your call is on its way to the staff.") if online
+                else tr("The kiosk is offline: please also wave to the staff in the hall."))
+    status = str(t.get("status"))
+    words = {"open": tr("The staff have your call."),
+             "acknowledged": tr("A staff member has seen it and is coming."),
+             "in_progress": tr("A staff member is working on it."),
+             "resolved": tr("The staff marked it as done."),
+             "closed": tr("The staff marked it as done.")}.get(status, tr("The staff have your call."))
+    note = str(t.get("note") or "")
+    return f"{words} {note}".strip()
+
+
 class StaffScreen(Screen):
     name = "staff"
 
@@ -357,10 +140,18 @@ class StaffScreen(Screen):
         super().__init__(win)
         self.title = label(role="big", name="staff_coming", center=True)
         self.info = label(center=True, name="staff_info")
+        self.progress = label(role="panel", name="staff_progress", center=True)
         self.back = button(role="primary", name="staff_back", on_click=win.back_from_staff)
+        self.ticket: dict[str, object] | None = None
+        # the help call's ticket on the server, as staff answer it in the console (downloaded
+        # by the sync client): looked up on the core worker while this screen shows
+        self.poll = QTimer(self)
+        self.poll.setInterval(3000)
+        self.poll.timeout.connect(self.look_up)
         self.lay.addStretch(1)
         self.lay.addWidget(self.title)
         self.lay.addWidget(self.info)
+        self.lay.addWidget(self.progress)
         self.lay.addStretch(1)
         self.lay.addWidget(self.back)
         self.call_no: int | None = None
@@ -368,9 +159,35 @@ class StaffScreen(Screen):
     def offers_call_staff(self) -> bool:
         return True  # staff are already called
 
+    def entered(self) -> None:
+        self.ticket = None
+        self.poll.start()
+
+    def clear(self) -> None:
+        self.ticket = None
+        self.poll.stop()
+
+    def look_up(self) -> None:
+        if self.win.current is not self:
+            self.poll.stop()
+            return
+        if self.call_no is None:
+            return
+        ref, acc = f"journal:{self.call_no}", self.win.ks.devices.accounts
+
+        def ok(t: dict[str, object] | None) -> None:
+            if t != self.ticket and self.win.current is self:
+                self.ticket = t
+                self.render()
+                if t is not None:
+                    self.win.speak(self.progress.text())
+
+        run_op(self.win.ks.workers["core"], lambda: acc.ticket(ref), ok, lambda exc: logger.warning("lookup failed: %r", exc))
+
     def render(self) -> None:
         self.title.setText(tr("Staff are coming to help you"))
         self.info.setText(tr("Please wait here. Call number %1.").replace("%1", str(self.call_no or "…")))
+        self.progress.setText(ticket_progress(self.ticket, self.win.ks.online()))
         self.back.setText(tr("Back"))
 
     def prompt(self) -> str:

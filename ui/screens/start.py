@@ -150,7 +150,10 @@ class AccountScreen(Screen):
         self.leak = label(role="alert", name="leak_alert")
         self.leak_btn = button(role="danger", name="leak_help", on_click=lambda: win.go("emergency"))
         self.buy = button(role="go", name="buy", on_click=lambda: win.go("amount"))
-        for w in (self.title, self.leak, self.leak_btn, self.card, self.meter, self.account, self.notice):
+        self.credit = label(role="warn", name="credit_info")
+        self.credit_btn = button(role="primary", name="load_credit", on_click=self.load_credit)
+        for w in (self.title, self.leak, self.leak_btn, self.card, self.meter, self.account, self.notice,
+                  self.credit, self.credit_btn):
             self.lay.addWidget(w)
         self.lay.addStretch(1)
         self.lay.addWidget(self.buy)
@@ -162,8 +165,17 @@ class AccountScreen(Screen):
 
     def clear(self) -> None:
         self.view = None
-        for w in (self.card, self.meter, self.account, self.notice):
+        for w in (self.card, self.meter, self.account, self.notice, self.credit):
             w.setText("")
+
+    def first_credit(self) -> dict[str, object] | None:
+        v = self.view
+        return v.credits[0] if v is not None and v.credits else None
+
+    def load_credit(self) -> None:
+        c = self.first_credit()
+        if c is not None and c.get("loadable"):
+            self.win.load_credit(c)
 
     def leak_alarm(self) -> bool:
         v = self.view
@@ -178,6 +190,21 @@ class AccountScreen(Screen):
         self.leak.setText(tr("Your meter recorded a gas leak alarm. If you smell gas at home, act now."))
         self.leak_btn.setText(tr("What to do about a gas leak"))
         v = self.view
+        c = self.first_credit()
+        self.credit.setVisible(c is not None)
+        self.credit_btn.setVisible(c is not None and bool(c.get("loadable")))
+        if c is not None:
+            amount = yuan(int(str(c["amount_fen"])))
+            paid = str(c.get("paid_at", ""))[:10]
+            where = tr("in the app") if c.get("source") == "app" else tr("at a bank or counter")
+            line = tr("You paid %1 yuan %2 on %3: it can be loaded onto this card now.")
+            if not c.get("loadable"):
+                line = (tr("You paid %1 yuan %2 on %3. It is being checked: please ask staff.")
+                        if c.get("why") == "held" else
+                        tr("You paid %1 yuan %2 on %3. This kiosk is offline: load it when it is "
+                           "online again, or at the counter."))
+            self.credit.setText(line.replace("%1", amount).replace("%2", where).replace("%3", paid))
+            self.credit_btn.setText(tr("Load the %1 yuan onto my card").replace("%1", amount))
         if v is None:
             return
         elder = self.win.elder
