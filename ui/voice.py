@@ -15,7 +15,7 @@ import re
 import threading
 from collections.abc import Iterable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtTextToSpeech import QTextToSpeech, QVoice
 
 logger = logging.getLogger(__name__)
@@ -118,6 +118,13 @@ class _Engine(QObject):
         if self.tts is not None:
             self.tts.stop()
 
+    @Slot()
+    def shutdown(self) -> None:
+        tts, self.tts = self.tts, None
+        if tts is not None:
+            tts.stop()
+            del tts  # the last reference: deleted here, on its own thread
+
 
 _THREAD: QThread | None = None
 _ENGINES: list[_Engine] = []  # kept for the life of the process (their thread owns them)
@@ -134,10 +141,25 @@ def _speech_thread() -> QThread:
     return _THREAD
 
 
+class _Closer(QObject):
+    """Deletes the engines' QTextToSpeech objects on the speech thread (their timers belong
+    to it), before the thread ends."""
+
+    close = Signal()
+
+
 def _end_thread(wait_ms: int = 2000) -> None:
     t = _THREAD
     if t is None or not t.isRunning():
         return
+    done = threading.Event()
+    closer = _Closer()
+    for e in _ENGINES:
+        closer.close.connect(e.shutdown)
+    closer.close.connect(lambda: done.set(), Qt.ConnectionType.QueuedConnection)
+    closer.moveToThread(t)
+    closer.close.emit()
+    done.wait(wait_ms / 1000)
     t.quit()
     if not t.wait(wait_ms):  # stuck in a dead speech daemon: nothing left to lose at exit
         logger.warning("speech thread did not stop within %d ms; terminated", wait_ms)

@@ -78,7 +78,7 @@ class EmergencyScreen(Screen):
 
     def __init__(self, win) -> None:  # type: ignore[no-untyped-def]
         super().__init__(win)
-        self.title = label(role="big", name="emergency_title")
+        self.title = label(role="big", name="emergency_title", center=True)
         self.hotline = label(role="big", name="hotline", center=True)
         self.steps = label(role="panel", name="emergency_steps")
         for w in (self.title, self.hotline, self.steps):
@@ -87,7 +87,8 @@ class EmergencyScreen(Screen):
 
     def render(self) -> None:
         self.title.setText(tr("Gas smell or leak: act now"))
-        self.hotline.setText(tr("Emergency hotline %1 (24 hours, free)").replace("%1", HOTLINE))
+        # the number on a line of its own: it never breaks
+        self.hotline.setText(tr("Emergency hotline (24 hours, free)") + "\n" + HOTLINE)
         self.steps.setText("\n".join([
             tr("1. Do not switch lights or appliances on or off. No fire, no smoking."),
             tr("2. Open doors and windows."),
