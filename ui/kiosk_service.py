@@ -15,9 +15,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from kiosk.card import CardSnapshot
 from kiosk.errors import CardError
 from kiosk.help import HelpCall, HelpDesk
-from kiosk.ports import CardSession, CashAcceptor, ElectronicPayment
+from kiosk.ports import CardSession, CashAcceptor, ElectronicPayment, PaymentMethod
 from kiosk.purchase.recovery import Recovery
 from kiosk.purchase.service import PurchaseService
+from kiosk.purchase.states import S
 from kiosk.repair import RepairDesk, RepairRequest, RepairTicket
 from kiosk.technician import ServiceHold, ServiceState, load_service_hold
 
@@ -82,7 +83,8 @@ class KioskService(QObject):
     started = Signal(object)  # None or the exception that puts the kiosk out of service
     qr_payload = Signal(str)  # the QR code a payment provider wants shown (any thread emits)
 
-    def __init__(self, svc: PurchaseService, devices: Devices, poll_ms: int = 200) -> None:
+    def __init__(self, svc: PurchaseService, devices: Devices, poll_ms: int = 200,
+                 retry_payments_ms: int = 60_000) -> None:
         super().__init__()
         self.svc = svc
         self.devices = devices
@@ -96,6 +98,11 @@ class KioskService(QObject):
         self._poll = QTimer(self)
         self._poll.setInterval(poll_ms)
         self._poll.timeout.connect(self._poll_card)
+        # an electronic payment the provider could not confirm (P002) leaves its purchase open;
+        # it is asked again while the kiosk runs, not only at the next start
+        self._payments_timer = QTimer(self)
+        self._payments_timer.setInterval(retry_payments_ms)
+        self._payments_timer.timeout.connect(self.retry_open_payments)
         self.session: PurchaseSession | None = None
 
     @property
@@ -119,6 +126,7 @@ class KioskService(QObject):
 
         def ok(hold: ServiceHold | None) -> None:
             self._poll.start()
+            self._payments_timer.start()
             if hold is not None:  # still out of service since a technician said so
                 self.service_hold, self.out_of_service = hold, hold.as_error()
             self.started.emit(self.out_of_service)
@@ -128,6 +136,27 @@ class KioskService(QObject):
             self.started.emit(exc)
 
         run_op(self.workers["cash"], job, ok, failed)
+
+    def retry_open_payments(self) -> None:
+        """Between visits, ask the provider again about electronic purchases left open: paid
+        late, the resident has gone, so the money goes back through the provider (journalled);
+        never paid, the row closes CANCELLED. Not while a resident is at the kiosk."""
+        if self.session is not None or self.out_of_service is not None:
+            return
+        run_op(self.workers["core"], self.settle_open_payments, None,
+               lambda exc: logger.warning("open payments not settled: %r", exc))
+
+    def settle_open_payments(self) -> list[str]:
+        """On the core worker: the txns of the open electronic rows asked, each advanced by its
+        provider's answer with no card (a card write needs the resident)."""
+        electronic = {PaymentMethod.QR.value, PaymentMethod.BANK.value}
+        rows = self.svc.ctx.journal.call(lambda s: self.svc.ledger.open_purchases(s, frozenset({S.INIT})))
+        todo = [p.txn_id for p in rows if p.method in electronic]
+        rec = Recovery(self.svc, None, self.devices.payments, lambda _serial: None)
+        for txn in todo:
+            logger.info("open %s purchase %s: asking the provider again -> %s", "electronic", txn,
+                        rec.advance(txn).value)
+        return todo
 
     def _card_for(self, serial: str) -> CardSession | None:
         try:

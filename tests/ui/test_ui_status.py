@@ -2,6 +2,10 @@
 the card, the help call's progress as staff answer it, a repair ticket's status."""
 from __future__ import annotations
 
+import pytest
+
+from kiosk.errors import PaymentUnsettled
+from kiosk.ports import PaymentMethod
 from kiosk.purchase.states import S
 from tests.ui.uikit import press, rows, text, wait_screen, wait_until
 
@@ -73,3 +77,48 @@ def test_a_repair_ticket_status_can_be_looked_up(kiosk) -> None:  # type: ignore
     press(win, "status_look_up")
     wait_until(lambda: "working on it" in text(win, "status_answer"), what="status shown")
     assert ticket.ticket_no in text(win, "status_answer") and "technician on the way" in text(win, "status_answer")
+
+
+class LatePayer:
+    """A provider that could not confirm the order at first (P002), then reports it paid."""
+
+    method = PaymentMethod.QR
+
+    def __init__(self) -> None:
+        self.asked = 0
+        self.refunds: list[tuple[str, int]] = []
+
+    def charge(self, txn_id: str, amount_fen: int) -> str:
+        raise PaymentUnsettled("cancel not confirmed")
+
+    def charged_fen(self, txn_id: str) -> int:
+        self.asked += 1
+        if self.asked <= 2:  # at the kiosk, and at the first retry
+            raise PaymentUnsettled("provider out of reach")
+        return 0 if self.refunds else 5000
+
+    def refund(self, txn_id: str, amount_fen: int) -> str:
+        self.refunds.append((txn_id, amount_fen))
+        return "REF-1"
+
+
+def test_an_unconfirmed_qr_payment_is_settled_between_visits(kiosk) -> None:  # type: ignore[no-untyped-def]
+    rig, ks = kiosk.rig, kiosk.ks
+    payer = LatePayer()
+    ks.devices.payments["qr"] = payer
+    rig.cards.insert("ic")
+    check = rig.svc.check_card(rig.cards.cards["ic"].read())
+    txn = rig.svc.begin(check, "amount", 5000, PaymentMethod.QR)
+    with pytest.raises(PaymentUnsettled):
+        rig.svc.pay_electronic(txn, payer)  # the resident saw P002 and left
+    assert rig.svc.get(txn).state == S.INIT.value and payer.asked == 1
+    assert ks.session is None
+    ks.retry_open_payments()  # the provider still does not answer: stays open
+    wait_until(lambda: payer.asked == 2, what="asked again")
+    wait_until(lambda: ks.idle(), what="core worker done")
+    assert rig.svc.get(txn).state == S.INIT.value
+    ks.retry_open_payments()  # it answers: paid late, the resident gone -> refunded, journalled
+    wait_until(lambda: rig.svc.get(txn).state == S.OUTBOX.value, what="closed")
+    assert payer.refunds == [(txn, 5000)]
+    assert rows(rig, "purchase.refunded")
+    assert rig.cards.cards["ic"].dump()["writes"] == []  # no card write without the resident
