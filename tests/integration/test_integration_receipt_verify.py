@@ -57,7 +57,8 @@ class Site:
             kiosk_id=self.kiosk_id, terminal_no=3, journal=self.journal, clock=FixedClock(),
             printer=EscposReceiptPrinter.from_config(self.sim.url, model),
             tariffs=[parse_tariff(TARIFF)], is_online=lambda: True, receipt_key=self.key))
-        self.server = HttpServer(hub.base_url, self.kiosk_id, self.key, timeout_s=10)
+        self.server = HttpServer(hub.base_url, self.kiosk_id, self.key,
+                                 server_key=hub.state.signer.public_key_hex, timeout_s=10)
 
     def buy(self, *notes: int, jam_last: bool = False) -> str:
         check = self.svc.check_card(self.card.read())

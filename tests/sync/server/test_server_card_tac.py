@@ -27,7 +27,7 @@ pytestmark = pytest.mark.parametrize("live", ["sqlite"], indirect=True)
 def _client(live: LiveServer) -> tuple[str, HttpServer]:
     k = live.new_kiosk()
     k.close()
-    return k.kiosk_id, HttpServer(live.base_url, k.kiosk_id, k.key, timeout_s=5.0)
+    return k.kiosk_id, HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=5.0)
 
 
 def test_verify_tac_route(live: LiveServer) -> None:
@@ -38,7 +38,7 @@ def test_verify_tac_route(live: LiveServer) -> None:
     claim = TacClaim(serial=serial.hex().upper(), new_balance_fen=3500, online_atc=4, amount_fen=3000,
                      terminal=terminal.hex().upper(), date="20261122", time="100000", tac=tac.hex().upper())
     verify = server_tac(server)
-    dead = HttpServer("http://127.0.0.1:9", "K-NONE", b"\0" * 32, timeout_s=1.0)
+    dead = HttpServer("http://127.0.0.1:9", "K-NONE", b"\0" * 32, server_key="00" * 32, timeout_s=1.0)
     try:
         assert verify(claim) is True
         assert verify(replace(claim, terminal="000000000007")) is False  # another kiosk's load
