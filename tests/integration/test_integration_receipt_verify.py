@@ -52,7 +52,9 @@ class Site:
         self.journal = Journal(d / "journal.db", self.kiosk_id)
         self.journal.open()
         self.acceptor = BillAcceptor.open(self.cash.url, stack_timeout=3.0, poll_interval=0.01)
-        self.card = FakeCard(d / "card.json")
+        # its own resident's card: the hub is shared, and one serial loaded from the same
+        # counter by two kiosks is a cloned card to the server (card_counter_reused)
+        self.card = FakeCard(d / "card.json", serial=uuid.uuid4().hex[:16].upper())
         self.svc = PurchaseService(KioskContext(
             kiosk_id=self.kiosk_id, terminal_no=3, journal=self.journal, clock=FixedClock(),
             printer=EscposReceiptPrinter.from_config(self.sim.url, model),
