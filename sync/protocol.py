@@ -72,6 +72,7 @@ __all__ = [
     "BlockedCard",
     "CardReplacement",
     "CashCollectionEvent",
+    "CashCollectionReprintEvent",
     "CashNoteEvent",
     "CreditClaimRequest",
     "DeviceHealthEvent",
@@ -234,6 +235,7 @@ class EventKind(str, enum.Enum):
     HELP_CALL = "help.call"
     RATING = "rating"
     CASH_COLLECTION = "cash.collection"
+    CASH_COLLECTION_REPRINT = "cash.collection_reprint"
 
 
 class PurchaseEvent(_Event):
@@ -318,6 +320,14 @@ class CashCollectionEvent(_Event):
     box_id: str | None = None
 
 
+class CashCollectionReprintEvent(_Event):
+    """A collection slip printed again from its cash.collection row (kiosk/cashbox.py
+    CashBox.slip_reprint, marked 重打 / DUPLICATE n): `seq` is that row, `count` is n."""
+
+    seq: int = Field(ge=1)
+    count: int = Field(ge=1)
+
+
 class PrinterHealth(str, enum.Enum):
     OK = "ok"
     PAPER_NEAR_END = "paper_near_end"
@@ -363,6 +373,7 @@ EVENT_MODELS: dict[str, type[_Event]] = {
     EventKind.HELP_CALL.value: HelpCallEvent,
     EventKind.RATING.value: RatingEvent,
     EventKind.CASH_COLLECTION.value: CashCollectionEvent,
+    EventKind.CASH_COLLECTION_REPRINT.value: CashCollectionReprintEvent,
 }
 assert set(EVENT_MODELS) == {k.value for k in EventKind}
 

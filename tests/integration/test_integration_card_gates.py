@@ -134,7 +134,7 @@ def test_server_mac2_failing_after_payment_with_too_little_quota_refunds_cleanly
     emu, readers = card_env
     emu.issue_cpu("p", CPU_SERIAL, balance=0)
     emu.set_quota(50)
-    dead = HttpServer("http://127.0.0.1:9", "K-NONE", b"\0" * 32, timeout_s=1.0)
+    dead = HttpServer("http://127.0.0.1:9", "K-NONE", b"\0" * 32, server_key="00" * 32, timeout_s=1.0)
     readers.online_mac2 = server_mac2(dead)
     core = Core(tmp_path)
     try:

@@ -52,12 +52,15 @@ class Site:
         self.journal = Journal(d / "journal.db", self.kiosk_id)
         self.journal.open()
         self.acceptor = BillAcceptor.open(self.cash.url, stack_timeout=3.0, poll_interval=0.01)
-        self.card = FakeCard(d / "card.json")
+        # its own resident's card: the hub is shared, and one serial loaded from the same
+        # counter by two kiosks is a cloned card to the server (card_counter_reused)
+        self.card = FakeCard(d / "card.json", serial=uuid.uuid4().hex[:16].upper())
         self.svc = PurchaseService(KioskContext(
             kiosk_id=self.kiosk_id, terminal_no=3, journal=self.journal, clock=FixedClock(),
             printer=EscposReceiptPrinter.from_config(self.sim.url, model),
             tariffs=[parse_tariff(TARIFF)], is_online=lambda: True, receipt_key=self.key))
-        self.server = HttpServer(hub.base_url, self.kiosk_id, self.key, timeout_s=10)
+        self.server = HttpServer(hub.base_url, self.kiosk_id, self.key,
+                                 server_key=hub.state.signer.public_key_hex, timeout_s=10)
 
     def buy(self, *notes: int, jam_last: bool = False) -> str:
         check = self.svc.check_card(self.card.read())

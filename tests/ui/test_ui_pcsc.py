@@ -57,8 +57,9 @@ def pcsc_kiosk(qtbot, tmp_path: Path) -> Iterator[PcscKiosk]:  # type: ignore[no
         harness.release_shared()
 
 
-def buy(k: PcscKiosk, card: str, notes: tuple[int, ...], mode: str = "amount", preset: int = 0,
-        finish: bool = False) -> float:
+def buy(k: PcscKiosk, card: str, notes: tuple[int, ...], mode: str = "amount", preset: int = 0) -> float:
+    """The notes cover what is due (the amount, or the price of the volume): the purchase
+    goes on by itself to the card write and the receipt."""
     win, rig = k.win, k.rig
     beat = Heartbeat()
     beat.start()
@@ -96,8 +97,6 @@ def buy(k: PcscKiosk, card: str, notes: tuple[int, ...], mode: str = "amount", p
         paid += fen
         wait_until(lambda p=paid: win.session is None or win.session.paid_fen >= p or
                    win.current.name != "cash", what="note counted")
-    if finish:
-        press(win, "cash_done")
     wait_screen(win, "done", timeout=30)
     stop.set()
     return beat.stop()
@@ -118,7 +117,7 @@ def test_ic_card_through_pcscd(pcsc_kiosk, capsys) -> None:  # type: ignore[no-u
 def test_cpu_card_through_pcscd(pcsc_kiosk, capsys) -> None:  # type: ignore[no-untyped-def]
     k = pcsc_kiosk
     k.emu.issue_cpu("cpu1", "3344556677880101", customer_no="2233445566", balance=1200)
-    longest = buy(k, "cpu1", (2000, 1000), mode="volume", preset=0, finish=True)
+    longest = buy(k, "cpu1", (2000, 1000), mode="volume", preset=0)  # 30 yuan covers the price
     rec = k.rig.journal.raw("SELECT state, paid_fen, cost_fen FROM purchases")
     assert rec == [(S.OUTBOX.value, 3000, 3000)]
     assert k.emu.dump("cpu1")["balance"] == 1200 + 3000

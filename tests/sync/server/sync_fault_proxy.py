@@ -68,6 +68,13 @@ def _read_request(sock: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
+def http_answer(body: bytes, headers: dict[str, str] | None = None) -> bytes:
+    """A whole HTTP 200 answer with a JSON body, for `answer` mode (a forger's answer)."""
+    head = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+    return (f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+            f"connection: close\r\n{head}\r\n").encode() + body
+
+
 class FaultProxy:
     def __init__(self, upstream_port: int, *, default: str = "pass", delay_s: float = 0.3) -> None:
         self.upstream_port = upstream_port
@@ -102,6 +109,18 @@ class FaultProxy:
             mode = self.script.popleft() if self.script else self.default
             self.counts[mode] += 1
             return mode
+
+    def response_after(self, before: int, timeout_s: float = 10.0) -> bytes:
+        """The first answer recorded after `before` answers were (the pump records an answer
+        as it finishes, maybe just after the client has read it)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with self._lock:
+                if len(self.responses) > before:
+                    return self.responses[before]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the proxy recorded no answer after {before}")
+            time.sleep(0.01)
 
     def close(self) -> None:
         self._stop.set()

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sync_fault_proxy import FaultProxy, http_answer
 from sync_server_harness import LiveServer
 
 from devices.card import crypto
@@ -27,18 +28,23 @@ pytestmark = pytest.mark.parametrize("live", ["sqlite"], indirect=True)
 def _client(live: LiveServer) -> tuple[str, HttpServer]:
     k = live.new_kiosk()
     k.close()
-    return k.kiosk_id, HttpServer(live.base_url, k.kiosk_id, k.key, timeout_s=5.0)
+    return k.kiosk_id, HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex, timeout_s=5.0)
+
+
+def _claim(live: LiveServer) -> TacClaim:
+    """A load of 30 yuan at ATC 4 by terminal 12 whose TAC is the card's (the server's keys)."""
+    serial, terminal = bytes.fromhex("0A0B0C0D0E0F0201"), bytes.fromhex("00000000000C")
+    dtk = crypto.diversify(live.state.card_keys.mtk, serial)
+    tac = crypto.tac(dtk, 3500, 4, 3000, terminal, bytes.fromhex("20261122"), bytes.fromhex("100000"))
+    return TacClaim(serial=serial.hex().upper(), new_balance_fen=3500, online_atc=4, amount_fen=3000,
+                    terminal=terminal.hex().upper(), date="20261122", time="100000", tac=tac.hex().upper())
 
 
 def test_verify_tac_route(live: LiveServer) -> None:
     _kiosk, server = _client(live)
-    serial, terminal = bytes.fromhex("0A0B0C0D0E0F0201"), bytes.fromhex("00000000000C")
-    dtk = crypto.diversify(live.state.card_keys.mtk, serial)
-    tac = crypto.tac(dtk, 3500, 4, 3000, terminal, bytes.fromhex("20261122"), bytes.fromhex("100000"))
-    claim = TacClaim(serial=serial.hex().upper(), new_balance_fen=3500, online_atc=4, amount_fen=3000,
-                     terminal=terminal.hex().upper(), date="20261122", time="100000", tac=tac.hex().upper())
+    claim = _claim(live)
     verify = server_tac(server)
-    dead = HttpServer("http://127.0.0.1:9", "K-NONE", b"\0" * 32, timeout_s=1.0)
+    dead = HttpServer("http://127.0.0.1:9", "K-NONE", b"\0" * 32, server_key="00" * 32, timeout_s=1.0)
     try:
         assert verify(claim) is True
         assert verify(replace(claim, terminal="000000000007")) is False  # another kiosk's load
@@ -48,6 +54,42 @@ def test_verify_tac_route(live: LiveServer) -> None:
     finally:
         server.close()
         dead.close()
+
+
+def test_a_tac_answer_the_server_did_not_sign_is_no_answer(live: LiveServer) -> None:
+    """The TAC check is signed like every /v1 answer and the kiosk believes nothing else: a
+    forged "verified", the server's real "verified" replayed for another request, and its
+    "does not verify" turned into "verified" on the way are no answer (ServerUnreachable:
+    nobody knows, the card layer holds the money), never a verdict."""
+    k = live.new_kiosk()
+    k.close()
+    proxy = FaultProxy(live.port)
+    http = HttpServer(proxy.url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex,
+                      timeout_s=3, keepalive=False)
+    verify = server_tac(http)
+    ours = _claim(live)
+    theirs = replace(ours, terminal="000000000007")  # another kiosk's load: does not verify
+    try:
+        before = len(proxy.responses)
+        assert verify(ours) is True  # signed, through the proxy: believed
+        genuine = proxy.response_after(before)
+        assert b"x-server-signature" in genuine.lower() and genuine.endswith(b'{"verified":true}')
+        assert verify(theirs) is False
+        proxy.default, proxy.answer = "answer", http_answer(b'{"verified":true}')
+        with pytest.raises(ServerUnreachable, match="not signed"):
+            verify(theirs)
+        proxy.answer = genuine  # signed, but over another request's nonce
+        with pytest.raises(ServerUnreachable, match="bad server signature"):
+            verify(theirs)
+        proxy.default = "pass"
+        proxy.tamper = lambda data: data.replace(b'"verified":false', b'"verified":true ')
+        with pytest.raises(ServerUnreachable, match="bad server signature"):
+            verify(theirs)
+        proxy.tamper = None
+        assert verify(theirs) is False
+    finally:
+        http.close()
+        proxy.close()
 
 
 def _wire(readers, server: HttpServer | None) -> None:  # type: ignore[no-untyped-def]

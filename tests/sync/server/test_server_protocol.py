@@ -16,6 +16,7 @@ from kiosk.purchase.ledger import NOTE_OUTCOMES
 from kiosk.purchase.states import Ev
 from sync.protocol import (
     EVENT_MODELS,
+    CashCollectionReprintEvent,
     CashNoteEvent,
     EventKind,
     ReceiptReprintEvent,
@@ -80,7 +81,7 @@ def kinds_the_kiosk_writes() -> set[str]:
 def test_the_event_models_are_exactly_the_kinds_the_kiosk_writes() -> None:
     written = kinds_the_kiosk_writes()
     assert {"purchase.created", "purchase.voucher", "cash.note_escrow", "cash.note_jammed",
-            "receipt.reprint", "repair.request", "cash.collection"} <= written  # the scan sees them
+            "receipt.reprint", "repair.request", "cash.collection", "cash.collection_reprint"} <= written  # the scan sees them
     assert set(EVENT_MODELS) == written  # every written kind has a model, every model is written
     assert {k.value for k in EventKind} == written
     assert "purchase.acked" not in written
@@ -92,6 +93,10 @@ def test_the_event_models_parse_what_the_kiosk_writes() -> None:
     note = parse_event("cash.note_escrow", canonical_json({"denom_fen": 5000, "counter_before": 7}))
     assert isinstance(note, CashNoteEvent) and note.counter_before == 7
     assert isinstance(parse_event("receipt.reprint", canonical_json({"count": 2})), ReceiptReprintEvent)
+    slip = parse_event("cash.collection_reprint", canonical_json({"seq": 41, "count": 2}))
+    assert isinstance(slip, CashCollectionReprintEvent) and (slip.seq, slip.count) == (41, 2)
+    with pytest.raises(ValidationError):
+        parse_event("cash.collection_reprint", canonical_json({"count": 1}))  # which collection?
     assert parse_event("some.future.kind", "{}") is None
     with pytest.raises(ValidationError):
         parse_event("rating", canonical_json({"score": 9}))

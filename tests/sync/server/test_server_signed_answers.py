@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, update
-from sync_fault_proxy import FaultProxy
+from sync_fault_proxy import FaultProxy, http_answer
 from sync_server_harness import (
     Chain,
     FakeClock,
@@ -106,16 +106,10 @@ def test_a_tampered_download_is_refused_and_the_cache_keeps_the_last_good_data(r
     assert rig.client.online is True and now is not None and now.blocked_cards[0].serial == second
 
 
-def _http_answer(body: bytes, headers: dict[str, str] | None = None) -> bytes:
-    head = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
-    return (f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
-            f"connection: close\r\n{head}\r\n").encode() + body
-
-
 def test_a_forged_or_replayed_upload_ack_marks_nothing_sent(rig: Rig) -> None:
     append_rows(rig.journal, rig.client.clock, 3)
     rig.proxy.default = "answer"  # a forger: every row "stored", no signature
-    rig.proxy.answer = _http_answer(
+    rig.proxy.answer = http_answer(
         b'{"kiosk_id":"%s","stored":[1,2,3],"results":[],"last_seq":3}' % rig.kiosk_id.encode())
     assert rig.client.upload_job() == 0
     assert unsent(rig.journal) == 3 and server_chain(rig.live.sf, rig.kiosk_id) == []
@@ -123,11 +117,7 @@ def test_a_forged_or_replayed_upload_ack_marks_nothing_sent(rig: Rig) -> None:
     rig.proxy.default = "pass"
     before = len(rig.proxy.responses)
     rig.client.heartbeat_job()
-    deadline = time.monotonic() + 10
-    while len(rig.proxy.responses) == before:  # the proxy's pump records it as it finishes
-        assert time.monotonic() < deadline, "the proxy recorded no answer"
-        time.sleep(0.01)
-    recorded = rig.proxy.responses[-1]
+    recorded = rig.proxy.response_after(before)
     assert b"x-server-signature" in recorded.lower()
     rig.proxy.default, rig.proxy.answer = "answer", recorded
     _retry_soon(rig.client)

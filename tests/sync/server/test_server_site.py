@@ -81,8 +81,11 @@ def test_site_from_its_configuration(live: LiveServer, card_env, tmp_path: Path)
         assert tech.printer_report()["state"] == "ok"
         assert sorted(tech.card_selftest()["serves"]) == ["cpu", "ic"]
 
-        # the technician's and the resident's other journal rows: collection, help call, repair
-        CashBox(site.journal, site.svc.ctx.clock).collect(acceptor.stacked_counter(), None, "T07")
+        # the technician's and the resident's other journal rows: collection and its slip reprint,
+        # help call, repair
+        box = CashBox(site.journal, site.svc.ctx.clock)
+        box.collect(acceptor.stacked_counter(), None, "T07")
+        box.slip_reprint()
         HelpDesk(site.journal, site.svc.ctx.clock, cfg.kiosk_id).call("account", txn, "K006")
         RepairDesk(site.journal, site.svc.ctx.clock, cfg.kiosk_id).submit(
             RepairRequest("no_gas", "13812345678", "morning", "no flame"))
@@ -94,7 +97,8 @@ def test_site_from_its_configuration(live: LiveServer, card_env, tmp_path: Path)
         # every row the kiosk wrote parses on the server: no "bad_body" (or any other) alert
         assert service.alerts(live.sf, kiosk_id=k.kiosk_id) == []
         kinds = {r[0] for r in site.journal.raw("SELECT DISTINCT kind FROM journal")}
-        assert {"cash.collection", "help.call", "repair.request", "receipt.reprint", "rating"} <= kinds
+        assert {"cash.collection", "cash.collection_reprint", "help.call", "repair.request", "receipt.reprint",
+                "rating"} <= kinds
         last = site.journal.raw("SELECT max(seq) FROM journal")[0][0]
         assert site.server.status().last_seq == last
         assert site.svc.get(txn).state == S.ACKED.value
