@@ -42,7 +42,7 @@ soak: $(STAMP)
 	KIOSK_CRASH_SCALE=$${KIOSK_CRASH_SCALE:-1000} $(PY) -m pytest -n 2 -p no:cacheprovider --timeout 0 tests/kiosk/test_crash_matrix.py
 
 bench: $(STAMP)
-	$(PY) -m pytest benchmarks -p no:cacheprovider
+	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(PY) -m pytest benchmarks -p no:cacheprovider -s
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check kiosk devices sync ui tests main.py

@@ -14,7 +14,9 @@ from kiosk.purchase.states import S
 from sync.protocol import RatingEvent, parse_event
 from tests.ui.uikit import Heartbeat, buy_until_screen, press, rows, text, wait_screen, wait_until
 
-STALL_BOUND_S = 0.4  # typical: 40-100 ms on an idle machine, ~150 ms with the CPU shared
+# The stall is measured and printed here; its bound (400 ms) is a speed target and lives in
+# benchmarks/test_bench_ui.py (make bench). What is asserted here cannot depend on timing:
+# no journal, card, printer, payment or cache call on the GUI thread.
 
 
 def decode_qr(pix: QPixmap) -> list[str]:
@@ -64,7 +66,6 @@ def test_ic_card_cash_purchase_by_amount(kiosk, capsys) -> None:  # type: ignore
     wait_screen(win, "attract")
     with capsys.disabled():
         print(f"\n[IC purchase] longest event-loop stall {longest * 1000:.1f} ms over {beat.ticks} ticks")
-    assert longest < STALL_BOUND_S
 
 
 def test_cpu_card_cash_purchase_by_volume(kiosk, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +90,6 @@ def test_cpu_card_cash_purchase_by_volume(kiosk, capsys) -> None:  # type: ignor
     assert purchase_states(rig)[0][:2] == (S.OUTBOX.value, 3000)
     with capsys.disabled():
         print(f"\n[CPU purchase] longest event-loop stall {longest * 1000:.1f} ms over {beat.ticks} ticks")
-    assert longest < STALL_BOUND_S
 
 
 def test_qr_only_when_online_and_a_qr_purchase(kiosk) -> None:  # type: ignore[no-untyped-def]
