@@ -229,7 +229,25 @@ class KioskWindow(PurchaseFlow, QWidget):
         if self.ks.out_of_service is not None:
             code = getattr(self.ks.out_of_service, "code", "E999")
             return tr("Out of service: please use the counter (code %1)").replace("%1", code)
-        return tr("Online") if self.ks.online() else tr("Offline: cash only, limits apply")
+        online = self.ks.online()
+        net = tr("Online") if online else tr("Offline: cash only, limits apply")
+        served = self.cards_served(online)
+        return net if served is None else f"{net}\n{served}"
+
+    def cards_served(self, online: bool) -> str | None:
+        """What the start-up card self-test says this kiosk can serve today, when it is not
+        every card type (None: all of them, or no self-test)."""
+        test = self.ks.devices.extras.get("selftest")
+        if not isinstance(test, dict) or "serves" not in test:
+            return None
+        serves = set(test["serves"] if online else test.get("serves_offline", test["serves"]))
+        if serves >= {"ic", "cpu"}:
+            return None
+        if not serves:
+            return tr("Gas cards cannot be topped up here today; repairs, notices and help still work.")
+        if serves == {"ic"}:
+            return tr("Today this kiosk tops up IC memory cards only; CPU cards at the counter.")
+        return tr("Today this kiosk tops up CPU cards only; IC memory cards at the counter.")
 
     def _refresh_status(self) -> None:
         if self.current.name == "attract":

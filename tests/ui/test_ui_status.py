@@ -122,3 +122,16 @@ def test_an_unconfirmed_qr_payment_is_settled_between_visits(kiosk) -> None:  # 
     assert payer.refunds == [(txn, 5000)]
     assert rows(rig, "purchase.refunded")
     assert rig.cards.cards["ic"].dump()["writes"] == []  # no card write without the resident
+
+
+def test_the_start_screen_says_which_cards_are_served_today(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, ks = kiosk.win, kiosk.ks
+    win.set_lang("en")
+    win.render_all()
+    assert "\n" not in text(win, "status")  # the demo serves both: nothing more to say
+    ks.devices.extras["selftest"] = {"serves": ["ic"], "serves_offline": [], "problems": ["no SAM"]}
+    win.render_all()
+    assert "IC memory cards only" in text(win, "status")
+    kiosk.rig.online = False
+    win.render_all()
+    assert "cannot be topped up here today" in text(win, "status")
