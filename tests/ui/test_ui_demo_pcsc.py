@@ -24,7 +24,7 @@ from devices.sim import harness
 from kiosk.purchase.states import S
 from tests.ui.uikit import press, text, wait_screen, wait_until
 from ui.app import build_demo, setup_app
-from ui.demo import DemoRig
+from ui.demo import DEMO_TECH_PIN, DemoRig
 from ui.demo_control import ControlWindow
 from ui.window import KioskWindow
 
@@ -254,3 +254,51 @@ def test_main_demo_cards_emulator_starts_and_stops(tmp_path: Path) -> None:
     emu, _readers = harness.shared()  # the reader is free again
     harness.release_shared()
     assert emu is not None
+
+
+def open_technician(d: CardDemo) -> str:
+    """The control window's technician button (five taps on the corner), the demo PIN; the
+    findings' alerts once the screen has its reports."""
+    win = d.win
+    click(d, "technician")
+    wait_screen(win, "tech_pin")
+    for k in DEMO_TECH_PIN:
+        press(win, f"key_{k}")
+    press(win, "tech_pin_ok")
+    wait_screen(win, "technician")
+    screen = win.screens["technician"]
+    wait_until(lambda: screen.printer is not None and screen.box is not None, what="reports")  # type: ignore[attr-defined]
+    return text(win, "tech_alert")
+
+
+def test_a_bad_tac_after_start_is_found_without_a_new_self_test(card_demo: CardDemo) -> None:
+    """A site keeps the card self-test of its start (Devices.extras["selftest"]); a CPU load
+    whose TAC does not verify, made after that, is a CARD-TAC alert the next time the
+    technician looks: the finding comes from the journal, not from that snapshot."""
+    d = card_demo
+    win, rig = d.win, d.rig
+    rig.devices.extras["selftest"] = rig._card_selftest()  # what main.build_site keeps from its start
+    assert "CARD-TAC" not in open_technician(d)
+    press(win, "tech_exit")
+    wait_screen(win, "attract")
+    # a card whose TAC key is nobody's: the SAM's verdict is False, the load stays on the card
+    rig.emulator.emu.issue_cpu("badtac", "2233445566778899", customer_no="2233445566", balance=0, mtk="22" * 16)
+    win.set_lang("en")
+    press(win, "start")
+    wait_screen(win, "insert")
+    rig.cards.insert("badtac")
+    wait_screen(win, "account", timeout=20)
+    to_pay(d, "badtac", "amount", 0, account=True)
+    pay_cash(d, 50)
+    wait_screen(win, "done", timeout=30)
+    txn = str(win.session.txn)
+    press(win, "rate_skip")
+    wait_screen(win, "attract")
+    rig.cards.pull()
+    wait_until(lambda: not win.ks.card_present, timeout=10, what="card out")
+    win.set_lang("en")
+    alerts = open_technician(d)
+    assert "CARD-TAC" in alerts and txn[:8] in alerts, alerts
+    assert "2233********8899" in alerts  # the card, masked
+    assert win.screens["technician"].cards is rig.devices.extras["selftest"]  # no new self-test ran
+    assert d.io_on_gui == []
