@@ -104,7 +104,16 @@ class EmulatorCards:
 
     def insert(self, name: str) -> None:
         self.inserted = name
-        self._submit(f"insert {name}", lambda: self.control.insert(name))
+
+        def insert() -> None:
+            try:
+                self.control.insert(name)
+            except (ControlError, OSError):
+                if self.inserted == name:
+                    self.inserted = None  # it did not go in
+                raise
+
+        self._submit(f"insert {name}", insert)
 
     def pull(self) -> None:
         self.inserted = None
