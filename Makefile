@@ -1,13 +1,15 @@
 # Two commands do everything on a fresh Debian 12 machine (as root):
-#   make demo   - install, then start the kiosk with simulated devices
+#   make demo   - install, then start the kiosk with simulated devices (file-backed demo cards)
 #   make test   - install, start what the tests need (pcscd + virtual reader), run the suite
+# and
+#   make demo-cards - the demo on the real card stack: pcscd + the vpcd card emulator
 SHELL := /bin/bash
 PYTHON ?= /usr/bin/python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test soak bench sysdeps venv lint typecheck clean translations
+.PHONY: demo demo-cards test soak bench sysdeps venv lint typecheck clean translations
 
 sysdeps:
 	bash packaging/install-system-deps.sh
@@ -33,6 +35,12 @@ demo: $(STAMP) translations
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(PY) main.py --demo; \
 	else echo "no display: running offscreen, screenshot in var/demo/screen.png"; \
 	QT_QPA_PLATFORM=offscreen $(PY) main.py --demo --screenshot var/demo/screen.png; fi
+
+# The same demo reading its cards through pyscard + pcscd from the vpcd card emulator (with its
+# SAM); the control window's card buttons go to the emulator's control interface. Starts pcscd
+# as the tests do (only when none runs) and stops only what it started.
+demo-cards: $(STAMP) translations
+	bash packaging/demo-cards.sh
 
 test: $(STAMP) translations
 	bash packaging/run-tests.sh

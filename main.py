@@ -242,7 +242,7 @@ def build_site(cfg: Any) -> Site:
         payments={"qr": qr}, accounts=accounts, is_online=lambda: sync.online is True,
         credit_payment=accounts.credit_payment,
         print_lines=lambda lines, title: printer.print_lines(lines, title),
-        extras={"selftest": card_report(report, journal)}, state=state,
+        extras={"selftest": report.as_dict()}, state=state,
         service=service_ports(cfg, clock, sync, readers, printer, journal))
     return Site(cfg, journal, readers, printer, server, cache, sync, svc, devices, report)
 
@@ -257,18 +257,12 @@ def open_acceptor(cfg: Any) -> Any:
                              reports_cassette=cfg.cash_reports_cassette)
 
 
-def card_report(report: Any, journal: Any) -> dict[str, Any]:
-    """The card self-test for the technician, with the CPU loads whose TAC did not verify
-    (from the journal: the CARD-TAC finding)."""
-    from kiosk.technician import unverified_tacs
-
-    return {**report.as_dict(), "tac_failed": journal.call(unverified_tacs)}
-
-
 def service_ports(cfg: Any, clock: Any, sync: Any, readers: Any, printer: Any, journal: Any) -> Any:
     """The technician's service screen on the site's devices: PIN hashes from the config,
     sync state from the sync client, the card self-test, printer status and a test print,
-    and the last warnings logged (a ring on the root logger)."""
+    and the last warnings logged (a ring on the root logger). The CPU loads whose TAC did
+    not verify (CARD-TAC) are no port: the screen reads them from the journal each time it
+    makes its findings (ui.technician.TechnicianOps.tac_failures)."""
     from datetime import timedelta
 
     from devices.card.selftest import run_selftest
@@ -282,7 +276,7 @@ def service_ports(cfg: Any, clock: Any, sync: Any, readers: Any, printer: Any, j
                           timedelta(seconds=cfg.technician_lockout_s), journal_call=journal.call)
     return ServicePorts(
         gate=gate, sync_status=sync.status, sync_now=sync.run_now,
-        card_selftest=lambda: card_report(run_selftest(readers, cfg.limits.min_fen), journal),
+        card_selftest=lambda: run_selftest(readers, cfg.limits.min_fen).as_dict(),
         printer_report=lambda: printer.status_report().to_json(),
         print_test=lambda: printer.print_receipt(sample_receipt(clock.now())), logs=ring)
 

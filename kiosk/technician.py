@@ -16,7 +16,7 @@ import json
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -276,8 +276,10 @@ def age_text(d: timedelta) -> str:
 
 def diagnose(sync: SyncStatus | None, printer: Mapping[str, Any] | None,
              box: Mapping[str, Any] | None, cards: Mapping[str, Any] | None,
-             journal_ok: bool | None = None) -> list[Finding]:
-    """Every report turned into findings, worst first. Missing reports are findings too."""
+             journal_ok: bool | None = None, tac_failed: Sequence[str] = ()) -> list[Finding]:
+    """Every report turned into findings, worst first. Missing reports are findings too.
+    `tac_failed`: the CPU loads whose TAC did not verify, read from the journal when the
+    findings are made (unverified_tacs), not from the card self-test's snapshot."""
     out: list[Finding] = []
     if sync is None:
         out.append(Finding(Severity.WARNING, "SYNC-NONE", "no sync client: transactions are not uploaded"))
@@ -320,9 +322,9 @@ def diagnose(sync: SyncStatus | None, printer: Mapping[str, Any] | None,
             out.append(Finding(Severity.ALERT, "CARD-NONE", "no card type can be served"))
         for p in cards.get("problems", []):
             out.append(Finding(Severity.WARNING, "CARD-PROBLEM", str(p)))
-        for t in cards.get("tac_failed", []):  # unverified_tacs(), from the journal
-            out.append(Finding(Severity.ALERT, "CARD-TAC",
-                               f"CPU load {t}: the card's TAC does not verify (the server alerts too)", (str(t),)))
+    for t in tac_failed:
+        out.append(Finding(Severity.ALERT, "CARD-TAC",
+                           f"CPU load {t}: the card's TAC does not verify (the server alerts too)", (str(t),)))
     if journal_ok is False:
         out.append(Finding(Severity.ALERT, "JOURNAL", "the journal failed its check: take the kiosk out of service"))
     out.sort(key=lambda f: -f.severity)
@@ -358,8 +360,8 @@ def recent_purchases(s: Session, limit: int = 10) -> list[RecentPurchase]:
 
 def unverified_tacs(s: Session, limit: int = 20) -> list[str]:
     """CPU loads whose card TAC did not verify (journalled in the proof as tac_verified false):
-    'txn-prefix card ...1234', newest first, for the CARD-TAC finding (the report of the card
-    self-test carries them as `tac_failed`)."""
+    'txn-prefix card ...1234', newest first, for the CARD-TAC finding (read each time the
+    technician's findings are made: a bad TAC seen after start shows at once)."""
     rows = s.scalars(select(Purchase).where(Purchase.proof.like('%"tac_verified": false%'))
                      .order_by(Purchase.created_seq.desc()).limit(limit))
     return [f"{p.txn_id[:8]} card {mask_serial(p.card_serial)}" for p in rows]

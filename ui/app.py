@@ -1,6 +1,7 @@
 """The kiosk application: the CJK font, the started core, the window. `--demo` runs on
-simulated devices with a simulator control window; `--screenshot-all DIR` walks every
-screen in both languages and in 长辈版 and writes one PNG per screen."""
+simulated devices with a simulator control window (`--cards emulator`: the cards on the vpcd
+card emulator, read through pyscard and pcscd); `--screenshot-all DIR` walks every screen
+in both languages and in 长辈版 and writes one PNG per screen."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +9,9 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QFontDatabase
@@ -57,12 +60,25 @@ def start_core(var_dir: Path) -> str:
     return f"日志 {report.rows} 条，校验通过 · journal ok ({report.rows} rows)"
 
 
-def build_demo(var_dir: Path, engine: str = "speechd"):  # type: ignore[no-untyped-def]
+def build_demo(var_dir: Path, engine: str = "speechd", cards: str = "fakes",  # type: ignore[no-untyped-def]
+               **emulator: Any):
+    """The demo kiosk. cards="emulator": the demo cards on the vpcd card emulator, started
+    here (ui.demo_emu.EmulatorDemo.start(**emulator)); it needs pcscd with the vpcd readers."""
     from .demo import DemoRig
     from .voice import Speaker
     from .window import KioskWindow
 
-    rig = DemoRig(var_dir)
+    if cards == "emulator":
+        from .demo_emu import EmulatorDemo
+
+        emu = EmulatorDemo.start(**emulator)
+        try:
+            rig = DemoRig(var_dir, emulator=emu)
+        except BaseException:
+            emu.close()
+            raise
+    else:
+        rig = DemoRig(var_dir)
     ks = rig.service()
     win = KioskWindow(ks, Speaker(engine))
     win.setFixedSize(*PANEL)
@@ -104,6 +120,11 @@ def run_app(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="main.py")
     parser.add_argument("--demo", action="store_true", help="simulated devices")
     parser.add_argument("--var", default="var/demo", help="data directory")
+    parser.add_argument("--cards", choices=("fakes", "emulator"), default="fakes",
+                        help="demo cards: file-backed fakes, or the vpcd card emulator through pcscd "
+                             "(a new data directory VAR/cards-run-TIME each start)")
+    parser.add_argument("--voice", default="speechd",
+                        help="QtTextToSpeech engine of the demo (speechd; mock: silent)")
     parser.add_argument("--screenshot", help="write a PNG of the first screen, then quit")
     parser.add_argument("--screenshot-all", metavar="DIR",
                         help="walk every screen (both languages, 长辈版) and write PNGs, then quit")
@@ -117,9 +138,20 @@ def run_app(argv: list[str]) -> int:
         print("main.py: the wiring to real devices is configured per site; run with --demo "
               "for simulated devices", file=sys.stderr)
         return 2
-    from .demo import ControlWindow
+    from .demo_control import ControlWindow
 
-    rig, ks, win = build_demo(Path(args.var))
+    var = Path(args.var)
+    if args.cards == "emulator":
+        # the emulator keeps its cards in memory and issues them afresh: a journal of its own
+        var = var / time.strftime("cards-run-%Y%m%d-%H%M%S")
+    try:
+        rig, ks, win = build_demo(var, engine=args.voice, cards=args.cards)
+    except (RuntimeError, OSError) as exc:  # PcscdMissing, TimeoutError (vpcd taken), ConnectionError
+        if args.cards != "emulator":
+            raise
+        print(f"main.py: the card emulator cannot start: {exc}\n"
+              "  it needs pcscd with the vpcd virtual reader: `make demo-cards` starts both", file=sys.stderr)
+        return 2
     win.show()
     control = ControlWindow(rig)
     control.show()

@@ -3,8 +3,10 @@ acceptor is the real ccTalk driver (devices/cash) talking to the ccTalk simulato
 pyserial socket:// URL, the printer the real ESC/POS driver talking to the printer simulator
 over TCP, the journal the real SQLite journal, the account data the sync client's real
 download cache. Cards are the core's file-backed card fakes (kiosk/fakes.py), several demo
-cards that the control window inserts and pulls. This module (and ui/app.py) is the only
-part of ui/ that imports devices/ or sync/: the screens talk to the core through
+cards that the control window (ui/demo_control.py) inserts and pulls; or, with
+`DemoRig(emulator=ui.demo_emu.EmulatorDemo.start())`, the same people on the vpcd card
+emulator read through pyscard and pcscd. The demo modules (and ui/app.py, ui/walk.py) are
+the only part of ui/ that imports devices/ or sync/: the screens talk to the core through
 ui/kiosk_service.py and ui/session.py."""
 from __future__ import annotations
 
@@ -16,9 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QGridLayout, QLabel, QPushButton, QWidget
 
 from devices.cash.acceptor import BillAcceptor
 from devices.printer import EscposReceiptPrinter
@@ -122,6 +121,18 @@ class DemoCards:
     def meter_load(self, name: str) -> None:
         """The resident took the card home and the meter loaded it."""
         self.cards[name].meter_load()
+
+    def _set_inserted(self, **kv: Any) -> None:
+        name = self.inserted
+        if name is not None and name != "unknown":
+            self.cards[name].set(**kv)
+
+    def refuse_next_write(self) -> None:
+        self._set_inserted(refuse_writes=True)
+
+    def tear_next_write(self) -> None:
+        """The card is pulled during the next write, after the card took it."""
+        self._set_inserted(pull_on_write="apply")
 
 
 class ReaderCards:
@@ -296,6 +307,9 @@ class DemoRig:
     clock: Clock = field(default_factory=SystemClock)
     online: bool = True
     card_source: Any = None  # e.g. ReaderCards(CardReaders()); default: the demo card fakes
+    # ui.demo_emu.EmulatorDemo: the demo cards on the vpcd emulator, read through pcscd; the
+    # control window's card buttons go to the emulator (rig.cards is then its EmulatorCards)
+    emulator: Any = None
 
     def __post_init__(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -303,7 +317,9 @@ class DemoRig:
         self.cash_sim.start()
         self.printer_sim = PrinterSim().start()
         self.printer = EscposReceiptPrinter.from_config(self.printer_sim.url, "80")
-        self.cards = DemoCards(self.dir / "cards")
+        if self.emulator is not None:
+            self.card_source = self.emulator.source
+        self.cards: Any = self.emulator.control if self.emulator is not None else DemoCards(self.dir / "cards")
         self.accounts = DemoAccounts(self.dir / "cache.db", self.clock)
         self.payment = FakePayment(self.dir / "payment.json", PaymentMethod.QR)
         self.qr = DemoQrPayment(self.payment)
@@ -372,89 +388,8 @@ class DemoRig:
         self.accounts.cache.close()
         self.printer_sim.stop()
         self.cash_sim.stop()
+        if self.emulator is not None:
+            self.emulator.close()
 
 
-class ControlWindow(QWidget):
-    """The simulator control window: cards, notes, paper, network."""
-
-    def __init__(self, rig: DemoRig) -> None:
-        super().__init__()
-        self.rig = rig
-        self.setWindowTitle("Simulators / 模拟器")
-        grid = QGridLayout(self)
-        self.state = QLabel()
-        r = 0
-
-        def add(text: str, fn: Any, col: int) -> None:
-            b = QPushButton(text)
-            b.clicked.connect(lambda _=False: (fn(), self.refresh()))
-            grid.addWidget(b, r, col)
-
-        for i, name in enumerate(DEMO_CARDS):
-            add(f"insert card: {name}", lambda n=name: self._insert(n), i % 3)
-            if i % 3 == 2:
-                r += 1
-        r += 1
-        add("pull card", rig.cards.pull, 0)
-        add("meter loads IC card", lambda: rig.cards.meter_load("ic"), 1)
-        add("card refuses next write", lambda: self._card_set(refuse_writes=True), 2)
-        r += 1
-        add("card pulled mid-write", lambda: self._card_set(pull_on_write="apply"), 0)
-        add("note jams", lambda: rig.cash_sim.jam("stacker"), 1)
-        add("clear jam", rig.cash_sim.clear_jam, 2)
-        r += 1
-        for i, yuan in enumerate((5, 10, 20, 50, 100)):
-            add(f"insert {yuan} yuan", lambda f=yuan * 100: self._note(f), i % 3)
-            if i % 3 == 2:
-                r += 1
-        r += 1
-        add("cassette out (collection)", rig.cash_sim.remove_cassette, 0)
-        add("cassette back in", rig.cash_sim.replace_cassette, 1)
-        add("insert a false note", lambda: threading.Thread(
-            target=rig.cash_sim.insert_counterfeit, args=(5000,), daemon=True).start(), 2)
-        r += 1
-        add("paper out", lambda: rig.printer_sim.set_paper("out"), 0)
-        add("paper ok", lambda: rig.printer_sim.set_paper("ok"), 1)
-        add("network on/off", self._toggle_net, 2)
-        r += 1
-        add("QR: the payer pays", rig.qr.pay, 0)
-        add(f"technician screen (PIN {DEMO_TECH_PIN})", self._technician, 1)
-        r += 1
-        grid.addWidget(self.state, r, 0, 1, 3)
-        self.refresh()
-
-    def _card_set(self, **kv: Any) -> None:
-        name = self.rig.cards.inserted
-        if name is not None and name != "unknown":
-            self.rig.cards.cards[name].set(**kv)
-
-    def _note(self, fen: int) -> None:
-        # the simulator answers at once; the kiosk's cash worker polls and stacks it
-        threading.Thread(target=self.rig.cash_sim.insert_note, args=(fen,), daemon=True).start()
-
-    def _technician(self) -> None:
-        """The same as five quick taps on the start screen's top-left corner."""
-        for w in QApplication.topLevelWidgets():
-            if hasattr(w, "tech_tap") and w.current.name == "attract":
-                for _ in range(5):
-                    w.tech_tap()
-
-    def _insert(self, name: str) -> None:
-        """A hand swapping cards pulls the first one out before the next goes in: the kiosk
-        sees the removal (its presence poll runs every 200 ms) and then the new card."""
-        if self.rig.cards.inserted is not None and self.rig.cards.inserted != name:
-            self.rig.cards.pull()
-            QTimer.singleShot(600, lambda: (self.rig.cards.insert(name), self.refresh()))
-            return
-        self.rig.cards.insert(name)
-
-    def _toggle_net(self) -> None:
-        self.rig.online = not self.rig.online
-
-    def refresh(self) -> None:
-        self.state.setText(f"card: {self.rig.cards.inserted or '-'}   "
-                           f"network: {'on' if self.rig.online else 'OFF'}   "
-                           f"stacked: {self.rig.cash_sim.stacked_notes()}")
-
-
-__all__ = ["LOW_BATTERY", "CardTech", "ControlWindow", "DemoCards", "DemoRig"]
+__all__ = ["LOW_BATTERY", "CardTech", "DemoCards", "DemoRig"]

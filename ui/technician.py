@@ -26,6 +26,7 @@ from kiosk.technician import (
     TechnicianGate,
     put_service_hold,
     recent_purchases,
+    unverified_tacs,
 )
 
 from .ops import run_op
@@ -95,6 +96,11 @@ class TechnicianOps:
 
     def recent(self, ok: Callable[[list[RecentPurchase]], None], err: Err) -> None:
         self._run("core", lambda: self.ks.svc.ctx.journal.call(recent_purchases), ok, err)
+
+    def tac_failures(self, ok: Callable[[list[str]], None], err: Err) -> None:
+        """The CPU loads whose TAC did not verify, from the journal now (the CARD-TAC finding)."""
+        journal = self.ks.svc.ctx.journal
+        self._run("core", lambda: journal.call(unverified_tacs), ok, err)
 
     def check_journal(self, ok: Callable[[tuple[bool, str]], None], err: Err) -> None:
         """PRAGMA integrity_check and the hash chain, through the kiosk's own connection."""

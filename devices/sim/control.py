@@ -31,6 +31,7 @@ OPS = (
     "poke",
     "set_ec",
     "freeze",
+    "refuse_write",
     "set_quota",
     "sam_fault",
     "meter_load",
@@ -141,3 +142,6 @@ class ControlClient:
 
     def meter_load(self, name: str, **kw: Any) -> Any:
         return self.call("meter_load", name=name, **kw)
+
+    def refuse_write(self, name: str, count: int = 1) -> Any:
+        return self.call("refuse_write", name=name, count=count)

@@ -63,6 +63,7 @@ class CpuPurseCard:
         self.online_atc = online_atc
         self.meter_zone = bytes(meter_zone)
         self.loads_applied = 0
+        self.refuse_credits = 0  # the next n CREDIT FOR LOAD are refused (93 02, nothing changes)
         self.last_load: _LastLoad | None = None
         self._selected = False
         self._session: _LoadSession | None = None
@@ -154,6 +155,9 @@ class CpuPurseCard:
             return sw(0x6700)
         if session is None:
             return sw(0x6985)
+        if self.refuse_credits:
+            self.refuse_credits -= 1
+            return sw(0x9302)
         date4, time3, mac2 = body[0:4], body[4:7], body[7:11]
         want = crypto.mac2(session.seslk, session.amount, session.terminal, date4, time3)
         if mac2 != want:
@@ -180,5 +184,6 @@ class CpuPurseCard:
             "balance": self.balance,
             "atc": self.online_atc,
             "loads_applied": self.loads_applied,
+            "refuse_credits": self.refuse_credits,
             "last_load_atc": None if self.last_load is None else self.last_load.atc,
         }

@@ -184,6 +184,21 @@ class CardEmulator:
             card.frozen = frozen
         return card.dump()
 
+    def refuse_write(self, name: str, count: int = 1) -> dict[str, Any]:
+        """The card refuses its next `count` purchase writes, then works again: an IC chip
+        ignores the memory write and still answers 90 00 (as a worn chip does: the kiosk's
+        read-back finds the old record), a CPU card answers CREDIT FOR LOAD with 93 02 (the
+        load is refused, nothing changes)."""
+        card = self._card(name)
+        with self.slots[CARD_SLOT].card_lock:
+            if isinstance(card, Sle4442Card):
+                card.refuse_writes = count
+            elif isinstance(card, CpuPurseCard):
+                card.refuse_credits = count
+            else:
+                raise TypeError(f"{name!r} takes no writes")
+            return card.dump()
+
     def set_quota(self, quota_fen: int) -> dict[str, Any]:
         with self.slots[SAM_SLOT].card_lock:
             self.sam.quota = quota_fen

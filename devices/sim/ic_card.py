@@ -41,6 +41,7 @@ class Sle4442Card:
         self.psc_presentations = 0  # every PSC the card ever received (tests watch this)
         self.writes_applied = 0
         self.frozen = False  # a worn-out chip: answers 90 00 to writes and keeps its bytes
+        self.refuse_writes = 0  # the next n memory writes are ignored the same way (then it works)
         self._selected = False
         self._unlocked = False
 
@@ -100,6 +101,9 @@ class Sle4442Card:
         if length == 0 or len(data) != length or addr + length > 256:
             return SW_RANGE
         count = length if prefix is None else max(0, min(prefix, length))
+        if self._unlocked and not self.frozen and self.refuse_writes:
+            self.refuse_writes -= 1
+            return SW_OK
         if self._unlocked and not self.frozen:
             for i in range(count):  # byte by byte, as the chip does
                 a = addr + i
@@ -141,6 +145,7 @@ class Sle4442Card:
             "protection": self._protection_bytes().hex().upper(),
             "psc_presentations": self.psc_presentations,
             "writes_applied": self.writes_applied,
+            "refuse_writes": self.refuse_writes,
         }
 
     def poke(self, addr: int, data: bytes) -> None:

@@ -286,7 +286,7 @@
         <location filename="../../ui/messages.py" line="137" />
         <location filename="../../ui/screens/buy.py" line="272" />
         <location filename="../../ui/screens/buy.py" line="331" />
-        <location filename="../../ui/screens/technician.py" line="117" />
+        <location filename="../../ui/screens/technician.py" line="120" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1638,76 +1638,76 @@
         <translation>读卡器问题</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="40" />
+        <location filename="../../ui/screens/technician.py" line="41" />
         <source>Journal check failed</source>
         <translation>日志校验失败</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="115" />
+        <location filename="../../ui/screens/technician.py" line="118" />
         <source>Technician PIN</source>
         <translation>维护人员密码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="116" />
+        <location filename="../../ui/screens/technician.py" line="119" />
         <source>Enter</source>
         <translation>确定</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="123" />
+        <location filename="../../ui/screens/technician.py" line="126" />
         <source>Wrong PIN. %1 tries left before a lockout.</source>
         <translation>密码错误。再错 %1 次将被锁定。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="126" />
+        <location filename="../../ui/screens/technician.py" line="129" />
         <source>Too many wrong PINs: locked until %1.</source>
         <translation>密码错误次数过多：锁定至 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="128" />
+        <location filename="../../ui/screens/technician.py" line="131" />
         <source>No technician is configured on this kiosk.</source>
         <translation>本机未配置维护人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="222" />
-        <location filename="../../ui/screens/technician.py" line="241" />
+        <location filename="../../ui/screens/technician.py" line="227" />
+        <location filename="../../ui/screens/technician.py" line="247" />
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="223" />
-        <location filename="../../ui/screens/technician.py" line="244" />
+        <location filename="../../ui/screens/technician.py" line="228" />
+        <location filename="../../ui/screens/technician.py" line="250" />
         <source>Printer</source>
         <translation>打印机</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="224" />
+        <location filename="../../ui/screens/technician.py" line="229" />
         <source>Cash box</source>
         <translation>钞箱</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="225" />
-        <location filename="../../ui/screens/technician.py" line="325" />
+        <location filename="../../ui/screens/technician.py" line="230" />
+        <location filename="../../ui/screens/technician.py" line="331" />
         <source>Receipts</source>
         <translation>凭条</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="241" />
+        <location filename="../../ui/screens/technician.py" line="247" />
         <source>Upload started.</source>
         <translation>已开始上传。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="244" />
+        <location filename="../../ui/screens/technician.py" line="250" />
         <source>Test receipt printed.</source>
         <translation>测试凭条已打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="247" />
+        <location filename="../../ui/screens/technician.py" line="253" />
         <source>Card self-test running…</source>
         <translation>正在进行读卡器自检…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="229" />
-        <location filename="../../ui/screens/technician.py" line="249" />
+        <location filename="../../ui/screens/technician.py" line="235" />
+        <location filename="../../ui/screens/technician.py" line="255" />
         <source>Card readers</source>
         <translation>读卡器</translation>
     </message>
@@ -1717,355 +1717,366 @@
         <translation>卡钞，待工作人员处理</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="44" />
+        <location filename="../../ui/screens/technician.py" line="40" />
+        <source>CPU card TAC did not verify</source>
+        <translation>CPU卡TAC校验未通过</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/technician.py" line="45" />
         <source>%1 rows not uploaded, the oldest for %2 (alert after %3)</source>
         <translation>%1 条未上传，最早一条已等待 %2（超过 %3 即告警）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="46" />
+        <location filename="../../ui/screens/technician.py" line="47" />
         <source>the server does not answer</source>
         <translation>服务器无应答</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="47" />
+        <location filename="../../ui/screens/technician.py" line="48" />
         <source>load a new roll soon</source>
         <translation>请尽快装新纸卷</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="48" />
         <location filename="../../ui/screens/technician.py" line="49" />
         <location filename="../../ui/screens/technician.py" line="50" />
+        <location filename="../../ui/screens/technician.py" line="51" />
         <source>residents get no paper receipt</source>
         <translation>居民拿不到纸质凭条</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="51" />
+        <location filename="../../ui/screens/technician.py" line="52" />
         <source>residents cannot buy gas: take the kiosk out of service</source>
         <translation>居民无法购气：请将本机暂停服务</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="52" />
+        <location filename="../../ui/screens/technician.py" line="53" />
+        <source>load %1: the money is on the card, but its TAC does not verify (the server alerts too): have the card checked at the counter</source>
+        <translation>圈存 %1：金额已写入卡内，但卡的TAC校验未通过（服务器也会告警）：请到营业厅检查此卡</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/technician.py" line="55" />
         <source>%1 yuan, purchase %2, at %3: clear the jam, keep the note, settle it with the resident</source>
         <translation>%1 元，交易 %2，时间 %3：排除卡钞，保管纸币，与居民结清</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="252" />
+        <location filename="../../ui/screens/technician.py" line="231" />
+        <location filename="../../ui/screens/technician.py" line="258" />
         <source>Journal</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="263" />
+        <location filename="../../ui/screens/technician.py" line="269" />
         <source>Collection recorded: %1 yuan in %2 notes; slip printing.</source>
         <translation>清点已记录：%2 张，共 %1 元；正在打印清点单。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="269" />
+        <location filename="../../ui/screens/technician.py" line="275" />
         <source>Take the cassette out, empty it and put it back in: the collection is recorded once the acceptor has seen it go out and come back.</source>
         <translation>请取出钱箱，清空后放回：识别器检测到钱箱取出并放回后才记录清点。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="271" />
+        <location filename="../../ui/screens/technician.py" line="277" />
         <source>The cassette is out: empty it and put it back in.</source>
         <translation>钱箱已取出：请清空后放回。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="274" />
+        <location filename="../../ui/screens/technician.py" line="280" />
         <source>Cash collection</source>
         <translation>钞箱清点</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="279" />
+        <location filename="../../ui/screens/technician.py" line="285" />
         <source>Collection slip reprinted.</source>
         <translation>清点单已重打。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="280" />
+        <location filename="../../ui/screens/technician.py" line="286" />
         <source>The collection slip did not print: check the printer.</source>
         <translation>清点单未能打印：请检查打印机。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="283" />
+        <location filename="../../ui/screens/technician.py" line="289" />
         <source>Collection slip</source>
         <translation>清点单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="287" />
+        <location filename="../../ui/screens/technician.py" line="293" />
         <source>Settlement</source>
         <translation>日结</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="297" />
+        <location filename="../../ui/screens/technician.py" line="303" />
         <source>Reprinted %1.</source>
         <translation>已重打 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="297" />
+        <location filename="../../ui/screens/technician.py" line="303" />
         <source>Reprint of %1 failed: check the printer.</source>
         <translation>%1 重打失败：请检查打印机。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="301" />
+        <location filename="../../ui/screens/technician.py" line="307" />
         <source>Reprint</source>
         <translation>重打</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="308" />
+        <location filename="../../ui/screens/technician.py" line="314" />
         <source>The kiosk is out of service.</source>
         <translation>本机已暂停服务。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="308" />
+        <location filename="../../ui/screens/technician.py" line="314" />
         <source>The kiosk is back in service.</source>
         <translation>本机已恢复服务。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="310" />
+        <location filename="../../ui/screens/technician.py" line="316" />
         <source>A fault found at start-up keeps the kiosk out of service: restart it after the repair.</source>
         <translation>启动时发现的故障使本机暂停服务：修复后请重启本机。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="314" />
+        <location filename="../../ui/screens/technician.py" line="320" />
         <source>Out of service</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="324" />
+        <location filename="../../ui/screens/technician.py" line="330" />
         <source>Service: technician %1</source>
         <translation>维护界面：维护人员 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="325" />
+        <location filename="../../ui/screens/technician.py" line="331" />
         <source>Overview</source>
         <translation>总览</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="325" />
+        <location filename="../../ui/screens/technician.py" line="331" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="325" />
+        <location filename="../../ui/screens/technician.py" line="331" />
         <source>Logs</source>
         <translation>日志记录</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="338" />
+        <location filename="../../ui/screens/technician.py" line="344" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="338" />
+        <location filename="../../ui/screens/technician.py" line="344" />
         <source>Upload now</source>
         <translation>立即上传</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="338" />
+        <location filename="../../ui/screens/technician.py" line="344" />
         <source>Print a test receipt</source>
         <translation>打印测试凭条</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="339" />
+        <location filename="../../ui/screens/technician.py" line="345" />
         <source>Card self-test</source>
         <translation>读卡器自检</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="339" />
+        <location filename="../../ui/screens/technician.py" line="345" />
         <source>Check the journal</source>
         <translation>校验日志</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="340" />
+        <location filename="../../ui/screens/technician.py" line="346" />
         <source>Touch again: the cassette is emptied</source>
         <translation>再点一次：确认钞箱已清空</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="340" />
+        <location filename="../../ui/screens/technician.py" line="346" />
         <source>Collect cash</source>
         <translation>钞箱清点</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="341" />
+        <location filename="../../ui/screens/technician.py" line="347" />
         <source>Today's settlement</source>
         <translation>今日日结</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="341" />
+        <location filename="../../ui/screens/technician.py" line="347" />
         <source>Reprint the collection slip</source>
         <translation>重打清点单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="353" />
+        <location filename="../../ui/screens/technician.py" line="359" />
         <source>Reprint %1</source>
         <translation>重打 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="355" />
+        <location filename="../../ui/screens/technician.py" line="361" />
         <source>Back in service</source>
         <translation>恢复服务</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="355" />
+        <location filename="../../ui/screens/technician.py" line="361" />
         <source>Take out of service</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="356" />
+        <location filename="../../ui/screens/technician.py" line="362" />
         <source>Exit service</source>
         <translation>退出维护</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="362" />
+        <location filename="../../ui/screens/technician.py" line="368" />
         <source>No problems found.</source>
         <translation>未发现问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="366" />
+        <location filename="../../ui/screens/technician.py" line="372" />
         <source>Sync: no sync client on this kiosk.</source>
         <translation>同步：本机没有同步客户端。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="368" />
+        <location filename="../../ui/screens/technician.py" line="374" />
         <source>online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="368" />
-        <location filename="../../ui/screens/technician.py" line="381" />
+        <location filename="../../ui/screens/technician.py" line="374" />
+        <location filename="../../ui/screens/technician.py" line="387" />
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="368" />
+        <location filename="../../ui/screens/technician.py" line="374" />
         <source>not asked yet</source>
         <translation>尚未连接</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="369" />
+        <location filename="../../ui/screens/technician.py" line="375" />
         <source>Sync: %1, last server answer %2</source>
         <translation>同步：%1，服务器最近应答 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="372" />
+        <location filename="../../ui/screens/technician.py" line="378" />
         <source>Not uploaded: %1 rows, the oldest from %2 (%3 ago)</source>
         <translation>未上传：%1 条，最早一条写于 %2（%3 前）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="376" />
+        <location filename="../../ui/screens/technician.py" line="382" />
         <source>Not uploaded: none</source>
         <translation>未上传：无</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="378" />
+        <location filename="../../ui/screens/technician.py" line="384" />
         <source>SAM offline quota: %1 yuan</source>
         <translation>SAM 离线额度：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="380" />
+        <location filename="../../ui/screens/technician.py" line="386" />
         <source>ready</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="380" />
+        <location filename="../../ui/screens/technician.py" line="386" />
         <source>paper near end</source>
         <translation>纸将用尽</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="380" />
+        <location filename="../../ui/screens/technician.py" line="386" />
         <source>out of paper</source>
         <translation>缺纸</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="381" />
+        <location filename="../../ui/screens/technician.py" line="387" />
         <source>cover open</source>
         <translation>盖未关</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="382" />
+        <location filename="../../ui/screens/technician.py" line="388" />
         <source>Printer: %1</source>
         <translation>打印机：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="386" />
+        <location filename="../../ui/screens/technician.py" line="392" />
         <source>Cash box: %1 notes, %2 yuan; acceptor counter %3, journal expects %4</source>
         <translation>钞箱：%1 张，%2 元；纸币器计数 %3，日志应为 %4</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="391" />
+        <location filename="../../ui/screens/technician.py" line="397" />
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="393" />
+        <location filename="../../ui/screens/technician.py" line="399" />
         <source>answers</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="395" />
+        <location filename="../../ui/screens/technician.py" line="401" />
         <source>Cards served: %1; SAM %2</source>
         <translation>可受理卡型：%1；SAM %2</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="394" />
+        <location filename="../../ui/screens/technician.py" line="400" />
         <source>answers, quota %1 yuan</source>
         <translation>正常，额度 %1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="393" />
+        <location filename="../../ui/screens/technician.py" line="399" />
         <source>not answering</source>
         <translation>无应答</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="397" />
+        <location filename="../../ui/screens/technician.py" line="403" />
         <source>Journal: %1</source>
         <translation>日志：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="404" />
+        <location filename="../../ui/screens/technician.py" line="410" />
         <source>Since the last collection (journal row %1):</source>
         <translation>自上次清点（日志第 %1 条）以来：</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="407" />
+        <location filename="../../ui/screens/technician.py" line="413" />
         <source>Total %1 yuan</source>
         <translation>合计 %1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="408" />
+        <location filename="../../ui/screens/technician.py" line="414" />
         <source>Acceptor counter %1, journal expects %2</source>
         <translation>纸币器计数 %1，日志应为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="415" />
+        <location filename="../../ui/screens/technician.py" line="421" />
         <source>Settlement %1: expected cash %2 yuan</source>
         <translation>%1 日结：应有现金 %2 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="417" />
+        <location filename="../../ui/screens/technician.py" line="423" />
         <source>Gas credited %1, kept as account credit %2, held for review %3, not settled %4</source>
         <translation>已写卡气费 %1，存入账户余额 %2，待人工处理 %3，未结 %4</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="420" />
+        <location filename="../../ui/screens/technician.py" line="426" />
         <source>Balanced</source>
         <translation>账实相符</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="420" />
+        <location filename="../../ui/screens/technician.py" line="426" />
         <source>NOT balanced: see the differences</source>
         <translation>账实不符：见差异明细</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="427" />
+        <location filename="../../ui/screens/technician.py" line="433" />
         <source>No purchases yet.</source>
         <translation>暂无购气记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="428" />
+        <location filename="../../ui/screens/technician.py" line="434" />
         <source>time, card, paid, gas, method, state, prints</source>
         <translation>时间、卡号、实收、气费、方式、状态、打印次数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="433" />
+        <location filename="../../ui/screens/technician.py" line="439" />
         <source>No warnings logged since start.</source>
         <translation>启动以来没有警告记录。</translation>
     </message>

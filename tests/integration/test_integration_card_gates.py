@@ -167,7 +167,7 @@ def test_a_tac_that_does_not_verify_is_journalled_and_found(card_env, tmp_path: 
         assert proof["tac_verified"] is False and proof["tac"]
         found = core.journal.call(unverified_tacs)
         assert found == [f"{txn[:8]} card 2233********88CC"]
-        alerts = [f for f in diagnose(None, {"state": "ok"}, None, {"serves": ["ic", "cpu"], "tac_failed": found})
+        alerts = [f for f in diagnose(None, {"state": "ok"}, None, {"serves": ["ic", "cpu"]}, tac_failed=found)
                   if f.code == "CARD-TAC"]
         assert len(alerts) == 1 and alerts[0].severity is Severity.ALERT
     finally:

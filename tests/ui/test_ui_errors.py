@@ -254,3 +254,36 @@ def test_printer_cover_open_or_offline_at_begin_are_not_no_paper(kiosk) -> None:
         wait_screen(win, "attract")
         win.set_lang("en")
     assert rig.journal.raw("SELECT count(*) FROM purchases") == [(0,)]  # nothing begun
+
+
+def test_the_control_window_card_buttons_on_the_demo_fakes(kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """`make demo`: the control window's card buttons drive the file-backed demo cards."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QPushButton
+
+    from ui.demo_control import ControlWindow
+
+    win, rig = kiosk.win, kiosk.rig
+    control = ControlWindow(rig)
+    qtbot.addWidget(control)
+
+    def click(name: str) -> None:
+        b = control.findChild(QPushButton, f"ctl_{name}")
+        assert b is not None, name
+        QTest.mouseClick(b, Qt.MouseButton.LeftButton)
+
+    press(win, "start")
+    wait_screen(win, "insert")
+    click("insert_cpu")
+    wait_screen(win, "account")
+    click("refuse_write")
+    click("tear_write")
+    cpu = rig.cards.cards["cpu"].dump()
+    assert cpu["refuse_writes"] is True and cpu["pull_on_write"] == "apply"
+    assert "card: cpu" in control.state.text()
+    click("insert_ic")  # another card: the first comes out first
+    wait_until(lambda: rig.cards.inserted == "ic", what="swapped")
+    assert not rig.cards.cards["cpu"].dump()["present"] and rig.cards.cards["ic"].dump()["present"]
+    click("pull")
+    assert rig.cards.inserted is None and "card: -" in control.state.text()

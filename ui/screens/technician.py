@@ -37,7 +37,8 @@ def finding_text(f: Finding) -> str:
         "PRN-COVER-OPEN": tr("Printer cover open"), "PRN-OFFLINE": tr("Printer offline"),
         "PRN-UNKNOWN": tr("Printer status unknown"), "CASH-COUNTER-MISMATCH": tr("Cash counter mismatch"),
         "CASH-NOTE-IN-ESCROW": tr("Note in escrow"), "CASH-NOTE-JAMMED": tr("Note jammed, held for staff"), "CARD-NONE": tr("No card type can be served"),
-        "CARD-PROBLEM": tr("Card reader problem"), "JOURNAL": tr("Journal check failed"),
+        "CARD-PROBLEM": tr("Card reader problem"), "CARD-TAC": tr("CPU card TAC did not verify"),
+        "JOURNAL": tr("Journal check failed"),
     }.get(f.code, f.code)
     a = f.args
     detail = {
@@ -49,11 +50,13 @@ def finding_text(f: Finding) -> str:
         "PRN-COVER-OPEN": lambda: tr("residents get no paper receipt"),
         "PRN-OFFLINE": lambda: tr("residents get no paper receipt"),
         "CARD-NONE": lambda: tr("residents cannot buy gas: take the kiosk out of service"),
+        "CARD-TAC": lambda: tr("load %1: the money is on the card, but its TAC does not verify (the server"
+                               " alerts too): have the card checked at the counter").replace("%1", a[0]),
         "CASH-NOTE-JAMMED": lambda: tr("%1 yuan, purchase %2, at %3: clear the jam, keep the note, settle it"
                                        " with the resident").replace("%1", yuan(int(a[0])))
         .replace("%2", a[1]).replace("%3", a[2][:19]),
     }.get(f.code)
-    text = detail() if detail is not None and (a or f.code not in ("SYNC-LAG", "CASH-NOTE-JAMMED")) else f.text
+    text = detail() if detail is not None and (a or f.code not in ("SYNC-LAG", "CASH-NOTE-JAMMED", "CARD-TAC")) else f.text
     mark = {Severity.ALERT: "‼", Severity.WARNING: "!", Severity.NOTE: "·", Severity.OK: "✓"}[f.severity]
     return f"{mark} {title} [{f.code}]: {text}"
 
@@ -176,6 +179,7 @@ class TechnicianScreen(Screen):
         self.box: dict[str, Any] | None = None
         self.cards: dict[str, Any] | None = None
         self.journal_check: tuple[bool, str] | None = None
+        self.tac_failed: list[str] = []  # from the journal at each refresh (CARD-TAC)
         self.recent: list[RecentPurchase] = []
         self.settled: dict[str, Any] | None = None
         self.confirm_collect = False
@@ -197,7 +201,8 @@ class TechnicianScreen(Screen):
 
     def findings(self) -> list[Finding]:
         journal_ok = None if self.journal_check is None else self.journal_check[0]
-        return diagnose(self.sync if self.sync_known else None, self.printer, self.box, self.cards, journal_ok)
+        return diagnose(self.sync if self.sync_known else None, self.printer, self.box, self.cards, journal_ok,
+                        self.tac_failed)
 
     # --- reading ------------------------------------------------------------------------------
     def _store(self, attr: str) -> Any:
@@ -223,6 +228,7 @@ class TechnicianScreen(Screen):
         t.printer_report(self._store("printer"), self._failed(tr("Printer")))
         t.box_report(self._store("box"), self._failed(tr("Cash box")))
         t.recent(self._store("recent"), self._failed(tr("Receipts")))
+        t.tac_failures(self._store("tac_failed"), self._failed(tr("Journal")))
         if self.cards is None:  # the start-up self-test; "Card self-test" runs it again
             self.cards = self.win.ks.devices.extras.get("selftest")
             if self.cards is None:

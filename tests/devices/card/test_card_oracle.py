@@ -117,3 +117,19 @@ def test_ic_other_record_with_our_sequence(emu: CardEmulator, readers: CardReade
         with pytest.raises(CardOutcomeUnknown):
             s.write_credit(ours)
     assert emu.dump("c")["writes_applied"] == 3
+
+
+def test_a_refused_credit_changes_nothing_and_the_next_one_loads(emu: CardEmulator, readers: CardReaders) -> None:
+    """The emulator's `refuse_write` on a CPU card: CREDIT FOR LOAD answers 93 02 once."""
+    emu.issue_cpu("p", "3344556677889977", balance=50)
+    emu.refuse_write("p")
+    with insert_and_open(emu, readers, "p") as s:
+        snap = s.read()
+        with pytest.raises(CardWriteFailed) as info:
+            s.write_credit(credit_for(snap, amount_fen=30))
+        assert info.value.data["reason"] == "credit"
+        assert s.check_credit(credit_for(snap, amount_fen=30))[0] is CreditOutcome.NOT_APPLIED
+        proof = s.write_credit(credit_for(snap, txn_id="T2", amount_fen=30))
+        assert proof.balance_after_fen == 80 and proof.tac_verified is True
+    d = emu.dump("p")
+    assert d["loads_applied"] == 1 and d["balance"] == 80 and d["refuse_credits"] == 0

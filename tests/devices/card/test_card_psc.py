@@ -72,3 +72,20 @@ def test_silently_ignored_write_is_caught_by_read_back(emu: CardEmulator, reader
         assert info.value.data["reason"] == "readback"
         assert s.check_credit(credit_for(snap))[0] is CreditOutcome.NOT_APPLIED
     assert emu.dump("c")["writes_applied"] == 0
+
+
+def test_a_refused_write_is_verified_not_written_and_the_next_one_works(emu: CardEmulator,
+                                                                        readers: CardReaders) -> None:
+    """The emulator's `refuse_write` (the demo's "card refuses the next write"): the chip
+    ignores one memory write and answers 90 00; the read-back tells, nothing is guessed."""
+    emu.issue_ic("c", SERIAL)
+    assert emu.refuse_write("c")["refuse_writes"] == 1
+    with insert_and_open(emu, readers, "c") as s:
+        snap = s.read()
+        with pytest.raises(CardWriteFailed) as info:
+            s.write_credit(credit_for(snap))
+        assert info.value.data["reason"] == "readback"
+        assert s.check_credit(credit_for(snap))[0] is CreditOutcome.NOT_APPLIED
+        assert s.write_credit(credit_for(snap, txn_id="T2")).counter_after == 1
+    d = emu.dump("c")
+    assert d["writes_applied"] == 1 and d["refuse_writes"] == 0 and d["psc_presentations"] == 1
