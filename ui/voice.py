@@ -3,15 +3,22 @@ voice is picked by name: espeak-ng's `cmn-latn-pinyin` reads tones correctly (pl
 reads them as English digits), and Qt lists no zh_CN locale for it: through speech-dispatcher
 it is the voice named "Chinese (Mandarin, latin as Pinyin)" with the C locale.
 
-The engine lives on its own thread: speech-dispatcher is a daemon behind a socket, and a
-daemon stuck on a dead audio device blocks its next client (seen here: with no sound card a
-`say` leaves it speaking for ever and the next QTextToSpeech constructor hangs). The GUI
-thread only queues calls. Tests use Qt's `mock` engine, and one test the real speechd."""
+Engines that talk to a daemon run in a child process (ui/speech_proc.py): speech-dispatcher
+is a daemon behind a socket, and one stuck on a dead audio device blocks its next client
+(seen here: with no sound card a `say` leaves it speaking for ever, and the next
+QTextToSpeech constructor hangs inside a call that holds the GIL, freezing every thread of
+its process). The kiosk only writes to the child. Tests use Qt's `mock` engine (in-process,
+on a speech thread: it does no I/O), and tests/ui/test_voice.py the real speechd.
+"""
 from __future__ import annotations
 
 import atexit
+import json
 import logging
+import queue
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterable
 
@@ -167,8 +174,76 @@ def _end_thread(wait_ms: int = 2000) -> None:
         t.wait(wait_ms)
 
 
+class _ProcessEngine:
+    """The engine in a child process (ui/speech_proc.py): the kiosk only writes JSON lines to
+    it, on a writer thread, so a speech daemon that hangs can never stop the kiosk."""
+
+    def __init__(self, engine: str, volume: float) -> None:
+        self.voices: dict[str, str | None] = {}
+        self.lock = threading.Lock()
+        self.ready = threading.Event()
+        self.ok = False
+        self._q: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ui.speech_proc", engine, str(volume)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
+        _PROCS.append(self)
+        threading.Thread(target=self._write, name="speech-out", daemon=True).start()
+        threading.Thread(target=self._read, name="speech-in", daemon=True).start()
+
+    def send(self, op: str, **kw: object) -> None:
+        self._q.put(json.dumps({"op": op, **kw}, ensure_ascii=False))
+
+    def _write(self) -> None:
+        stdin = self.proc.stdin
+        assert stdin is not None
+        while (line := self._q.get()) is not None:
+            try:
+                stdin.write(line + "\n")
+                stdin.flush()
+            except OSError:
+                logger.warning("speech process gone: prompts are not spoken")
+                return
+        stdin.close()
+
+    def _read(self) -> None:
+        stdout = self.proc.stdout
+        assert stdout is not None
+        for line in stdout:
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
+            if "ready" in msg:
+                self.ok = bool(msg["ready"])
+                self.ready.set()
+            if "voices" in msg:
+                with self.lock:
+                    self.voices.update(msg["voices"])
+        self.ready.set()
+
+    def close(self, wait_s: float = 2.0) -> None:
+        self._q.put(None)
+        try:
+            self.proc.wait(wait_s)
+        except subprocess.TimeoutExpired:  # stuck in a dead speech daemon
+            self.proc.kill()
+            self.proc.wait(wait_s)
+
+
+_PROCS: list[_ProcessEngine] = []
+
+
+@atexit.register
+def _end_processes() -> None:
+    for p in _PROCS:
+        p.close()
+
+
 class Speaker(QObject):
-    """What the window calls (GUI thread): each call is queued to the speech thread."""
+    """What the window calls (GUI thread); nothing here waits. Engines that talk to a daemon
+    (speechd) run in a child process (ui/speech_proc.py); Qt's `mock` engine, which does no
+    I/O, on the speech thread of this process (fast for the tests)."""
 
     _start = Signal()
     _say = Signal(str, str)
@@ -176,13 +251,18 @@ class Speaker(QObject):
     _volume = Signal(float)
     _stop = Signal()
 
-    def __init__(self, engine: str = "speechd") -> None:
+    def __init__(self, engine: str = "speechd", process: bool | None = None) -> None:
         super().__init__()
         self.engine_name = engine
         self.enabled = True
         self.volume_step = 1
         self.spoken: list[tuple[str, str]] = []  # (lang, text): what was asked, for tests/logs
         self.last: tuple[str, str] | None = None
+        self._proc: _ProcessEngine | None = None
+        self._engine: _Engine | None = None
+        if process if process is not None else engine != "mock":
+            self._proc = _ProcessEngine(engine, VOLUMES[self.volume_step])
+            return
         self._engine = _Engine(engine, VOLUMES[self.volume_step])
         _ENGINES.append(self._engine)
         self._engine.moveToThread(_speech_thread())
@@ -195,12 +275,27 @@ class Speaker(QObject):
 
     def voice_name(self, lang: str) -> str | None:
         """The name of the voice the engine picked for `lang` so far (None: not yet, or none);
-        asks the speech thread to look it up. Safe on any thread."""
+        asks the engine to look it up. Safe on any thread."""
+        if self._proc is not None:
+            self._proc.send("voice", lang=lang)
+            with self._proc.lock:
+                return self._proc.voices.get(lang)
+        assert self._engine is not None
         self._look_up.emit(lang)
         with self._engine.lock:
             return self._engine.voices.get(lang)
 
+    def looked_up(self, lang: str) -> bool:
+        """The engine has answered whether it has a voice for `lang`."""
+        e = self._proc or self._engine
+        assert e is not None
+        with e.lock:
+            return lang in e.voices
+
     def engine_ready(self) -> bool:
+        if self._proc is not None:
+            return self._proc.ready.is_set() and self._proc.ok
+        assert self._engine is not None
         return self._engine.ready.is_set() and self._engine.tts is not None
 
     def say(self, text: str, lang: str) -> None:
@@ -208,7 +303,10 @@ class Speaker(QObject):
         if not self.enabled or not text:
             return
         self.spoken.append((lang, text))
-        self._say.emit(text, lang)
+        if self._proc is not None:
+            self._proc.send("say", text=text, lang=lang)
+        else:
+            self._say.emit(text, lang)
 
     def repeat(self) -> None:
         if self.last is not None:
@@ -218,8 +316,14 @@ class Speaker(QObject):
 
     def next_volume(self) -> int:
         self.volume_step = (self.volume_step + 1) % len(VOLUMES)
-        self._volume.emit(VOLUMES[self.volume_step])
+        if self._proc is not None:
+            self._proc.send("volume", v=VOLUMES[self.volume_step])
+        else:
+            self._volume.emit(VOLUMES[self.volume_step])
         return self.volume_step
 
     def stop(self) -> None:
-        self._stop.emit()
+        if self._proc is not None:
+            self._proc.send("stop")
+        else:
+            self._stop.emit()

@@ -4,6 +4,7 @@ speechd engine (speech-dispatcher + its espeak-ng module, installed by make test
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -70,11 +71,36 @@ def own_speechd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 
 
 def test_real_speech_dispatcher_offers_the_pinyin_voice(qapp, own_speechd) -> None:  # type: ignore[no-untyped-def]
-    sp = Speaker("speechd")
-    wait_until(sp.engine_ready, timeout=20, what="the speechd plugin of QtTextToSpeech")
+    sp = Speaker("speechd")  # in a child process (ui/speech_proc.py)
+    assert sp._proc is not None
+    wait_until(sp.engine_ready, timeout=30, what="the speechd plugin of QtTextToSpeech in the speech process")
     wait_until(lambda: sp.voice_name("zh_CN") is not None, timeout=20,
                what="speech-dispatcher listing espeak-ng's 'Chinese (Mandarin, latin as Pinyin)' voice"
                     " (package speech-dispatcher-espeak-ng)")
     assert sp.voice_name("zh_CN") == "Chinese (Mandarin, latin as Pinyin)"
     wait_until(lambda: sp.voice_name("en") is not None, timeout=20, what="an English voice")
     assert str(sp.voice_name("en")).startswith("English")
+
+
+def test_a_hung_speech_engine_never_stops_the_kiosk(qapp, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A speech-dispatcher that accepts the connection and never answers (a daemon stuck on a
+    dead audio device): the child process hangs, the kiosk goes on."""
+    sock_path = tmp_path / "mute.sock"
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(str(sock_path))
+    srv.listen(8)  # accepted by the kernel, never read: every SSIP request waits for ever
+    monkeypatch.setenv("SPEECHD_ADDRESS", f"unix_socket:{sock_path}")
+    sp = Speaker("speechd")
+    for i in range(50):
+        sp.say(f"第{i}句", "zh_CN")
+        sp.next_volume()
+    sp.stop()
+    # reaching here is the point: nothing above waited on the engine (pytest's timeout would
+    # end a hang)
+    assert not sp.engine_ready() and len(sp.spoken) == 50
+    proc = sp._proc.proc
+    assert proc.poll() is None  # the child hangs in the engine, alone
+    sp._proc.close(wait_s=1)
+    assert proc.poll() is not None
+    srv.close()
