@@ -27,26 +27,32 @@ class Kiosk:
     io_on_gui: list[str]
 
 
-def guard_io(rig: DemoRig, seen: list[str]) -> None:
-    """Record every journal, card, printer or payment call made on the GUI thread."""
+def guard(obj: Any, names: tuple[str, ...], label: str, seen: list[str]) -> None:
+    """Record in `seen` every call of obj.<name> made on the GUI thread."""
     gui = threading.main_thread()
-
-    def wrap(obj: Any, name: str, label: str) -> None:
+    for name in names:
         fn = getattr(obj, name)
 
-        def guarded(*a: Any, **kw: Any) -> Any:
+        def guarded(*a: Any, _fn: Any = fn, _name: str = name, **kw: Any) -> Any:
             if threading.current_thread() is gui:
-                seen.append(label)
-            return fn(*a, **kw)
+                seen.append(f"{label}.{_name}")
+            return _fn(*a, **kw)
 
         setattr(obj, name, guarded)
+
+
+def guard_io(rig: DemoRig, seen: list[str]) -> None:
+    """Record every journal, card, printer or payment call made on the GUI thread."""
+
+    def wrap(obj: Any, name: str, label: str) -> None:
+        guard(obj, (name,), label.rsplit(".", 1)[0], seen)
 
     wrap(rig.journal, "call", "journal.call")
     for n in ("status", "print_receipt", "print_lines"):
         wrap(rig.printer, n, f"printer.{n}")
     for n in ("present", "session"):
         wrap(rig.cards, n, f"cards.{n}")
-    for name, card in rig.cards.cards.items():
+    for name, card in getattr(rig.cards, "cards", {}).items():  # the demo's fake cards
         for n in ("read", "write_credit", "check_credit"):
             wrap(card, n, f"card[{name}].{n}")
     for n in ("account", "notices", "credits", "ticket"):
