@@ -72,6 +72,7 @@ __all__ = [
     "BlockedCard",
     "CardReplacement",
     "CashCollectionEvent",
+    "CashCollectionReprintEvent",
     "CashJamUnknownEvent",
     "CashNoteEvent",
     "CreditClaimRequest",
@@ -236,6 +237,7 @@ class EventKind(str, enum.Enum):
     HELP_CALL = "help.call"
     RATING = "rating"
     CASH_COLLECTION = "cash.collection"
+    CASH_COLLECTION_REPRINT = "cash.collection_reprint"  # the slip of a collection printed again
 
 
 class PurchaseEvent(_Event):
@@ -333,6 +335,14 @@ class CashCollectionEvent(_Event):
     box_id: str | None = None
 
 
+class CashCollectionReprintEvent(_Event):
+    """A collection slip printed again from its cash.collection row (`seq`), marked 重打 /
+    DUPLICATE `count`."""
+
+    seq: int = Field(ge=1)
+    count: int = Field(ge=1)
+
+
 class PrinterHealth(str, enum.Enum):
     OK = "ok"
     PAPER_NEAR_END = "paper_near_end"
@@ -379,6 +389,7 @@ EVENT_MODELS: dict[str, type[_Event]] = {
     EventKind.HELP_CALL.value: HelpCallEvent,
     EventKind.RATING.value: RatingEvent,
     EventKind.CASH_COLLECTION.value: CashCollectionEvent,
+    EventKind.CASH_COLLECTION_REPRINT.value: CashCollectionReprintEvent,
 }
 assert set(EVENT_MODELS) == {k.value for k in EventKind}
 
