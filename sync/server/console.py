@@ -185,10 +185,21 @@ async def login(request: Request) -> Response:
     if not staff.enabled:
         staff.require(request)
     form = await _form(request)
+    client = request.client.host if request.client else "?"
+    wait = staff.limiter.retry_after(client)
+    if wait is not None:
+        logger.warning("console sign-in from %s refused: too many wrong tokens", client)
+        note = (f"<p class='bad'>Too many wrong staff tokens from this address ({staff.limiter.max_failures} "
+                f"within {int(staff.limiter.window_s) // 60} minutes). Sign-in from here is blocked for "
+                f"{_minutes(wait)}; try again then.</p>")
+        return HTMLResponse(_page("Kiosk console: sign in", LOGIN_FORM.format(note=note)), status_code=429,
+                            headers={"Retry-After": str(wait)})
     if not staff.credential_ok(form.get("token", "")):
-        logger.warning("console sign-in refused from %s", request.client.host if request.client else "?")
+        staff.limiter.failed(client)
+        logger.warning("console sign-in refused from %s", client)
         note = "<p class='bad'>That is not the staff token.</p>"
         return HTMLResponse(_page("Kiosk console: sign in", LOGIN_FORM.format(note=note)), status_code=401)
+    staff.limiter.succeeded(client)
     response = RedirectResponse("/console", status_code=303)
     staff.set_cookie(response, request, staff.new_session())
     logger.info("staff signed in to the console")
@@ -245,6 +256,10 @@ async def resolve(request: Request, alert_id: int) -> RedirectResponse:
     except service.NotFound:
         raise HTTPException(404, "no such alert") from None
     return RedirectResponse("/console", status_code=303)
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"
 
 
 @router.post("/credits/{credit_id}/decide", response_model=None)

@@ -1,21 +1,24 @@
 """Held credits paid elsewhere on the staff console, in headless Chromium and by HTTP: staff
 release a held credit (open again, bound to the card's latest counter) or cancel it, each
 kept with who and why, the credit_held alert resolved, and the kiosks' next download says
-so; bad or stale forms change nothing."""
+so; bad or stale forms change nothing. And the console's sign-in is rate-limited per client
+address (429 with a clear message)."""
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
 from sync_chromium import Browser
-from sync_server_harness import Chain, KioskClient, LiveServer
+from sync_server_harness import Chain, KioskClient, LiveServer, start_server
 
 from sync.protocol import PendingCredit, PendingCreditStatus
 from sync.server import held_credits, service
+from sync.server.staff_auth import LoginLimiter
 from sync.tariff_verify import verify_pending_credit
 
 TOKEN = "console-credits-token-91c2"
@@ -24,6 +27,7 @@ TOKEN = "console-credits-token-91c2"
 @pytest.fixture
 def staffed(live: LiveServer) -> Iterator[LiveServer]:
     live.state.staff.token = TOKEN
+    live.state.staff.limiter.reset()
     try:
         yield live
     finally:
@@ -158,3 +162,47 @@ def test_a_bad_or_stale_decision_changes_nothing(staffed: LiveServer) -> None:
         assert again.status_code == 409 and "is open now, not held" in again.text
     assert [d.action for d in held_credits.decisions(live.sf, cid)] == ["release"]
     assert _latest(k, cid).status is PendingCreditStatus.OPEN
+
+
+def test_console_sign_in_is_rate_limited_per_client_address(tmp_path: Path) -> None:
+    server = start_server(f"sqlite:///{tmp_path / 's.db'}", tmp_path / "keys", "sqlite", staff_token="s3cret")
+    now = [1000.0]
+    server.state.staff.limiter.clock = lambda: now[0]
+    try:
+        base = server.base_url
+        for _ in range(5):
+            r = httpx.post(f"{base}/console/login", data={"token": "guess"})
+            assert r.status_code == 401 and "not the staff token" in r.text
+        blocked = httpx.post(f"{base}/console/login", data={"token": "s3cret"})  # even the right one
+        assert blocked.status_code == 429 and "staff_session" not in blocked.headers.get("set-cookie", "")
+        assert "Too many wrong staff tokens from this address" in blocked.text
+        assert "blocked for 5 minutes" in blocked.text and blocked.headers["Retry-After"] == "300"
+        now[0] += 200
+        r = httpx.post(f"{base}/console/login", data={"token": "s3cret"})
+        assert r.status_code == 429 and "100 seconds" in r.text and r.headers["Retry-After"] == "100"
+        with Browser() as b:  # what a person sees
+            b.open(f"{base}/console")
+            page = b.submit("document.forms[0]", token="s3cret")
+            assert "Too many wrong staff tokens" in page and "<h1>Kiosk console</h1>" not in page
+        now[0] += 100  # the oldest wrong token is 5 minutes old: one more try is allowed
+        assert httpx.post(f"{base}/console/login", data={"token": "s3cret"}).status_code == 303
+        assert httpx.post(f"{base}/console/login", data={"token": "guess"}).status_code == 401  # counts anew
+    finally:
+        server.stop()
+
+
+def test_the_login_limiter_counts_each_address_in_its_window() -> None:
+    now = [0.0]
+    lim = LoginLimiter(max_failures=5, window_s=300, clock=lambda: now[0])
+    for i in range(5):
+        assert lim.retry_after("10.0.0.1") is None
+        lim.failed("10.0.0.1")
+        now[0] += 10 * (i + 1)  # failures at 0, 10, 30, 60, 100
+    assert lim.retry_after("10.0.0.1") == 150  # now 150: the first (at 0) ages out at 300
+    assert lim.retry_after("10.0.0.2") is None  # another address is not blocked
+    now[0] = 300
+    assert lim.retry_after("10.0.0.1") is None  # four left in the window
+    lim.failed("10.0.0.1")
+    assert lim.retry_after("10.0.0.1") == 10  # the one at 10 ages out at 310
+    lim.succeeded("10.0.0.1")
+    assert lim.retry_after("10.0.0.1") is None
