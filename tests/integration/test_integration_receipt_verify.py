@@ -52,12 +52,15 @@ class Site:
         self.journal = Journal(d / "journal.db", self.kiosk_id)
         self.journal.open()
         self.acceptor = BillAcceptor.open(self.cash.url, stack_timeout=3.0, poll_interval=0.01)
-        self.card = FakeCard(d / "card.json")
+        # a card of its own: the hub is shared, and one card loaded from the same counter at
+        # two kiosks is a card_counter_reused alert
+        self.card = FakeCard(d / "card.json", serial=uuid.uuid4().hex[:16].upper())
         self.svc = PurchaseService(KioskContext(
             kiosk_id=self.kiosk_id, terminal_no=3, journal=self.journal, clock=FixedClock(),
             printer=EscposReceiptPrinter.from_config(self.sim.url, model),
             tariffs=[parse_tariff(TARIFF)], is_online=lambda: True, receipt_key=self.key))
-        self.server = HttpServer(hub.base_url, self.kiosk_id, self.key, timeout_s=10)
+        self.server = HttpServer(hub.base_url, self.kiosk_id, self.key, timeout_s=10,
+                                 server_key=hub.state.signer.public_key_hex)
 
     def buy(self, *notes: int, jam_last: bool = False) -> str:
         check = self.svc.check_card(self.card.read())
