@@ -4,9 +4,11 @@ from its journal row); the end-of-day settlement with every difference listed an
 
 A note that jammed in the acceptor is money a resident handed over that was not counted:
 it is held for review (INV-1: money taken = credit written + account remainder + held for
-review, where "held" is the review_fen of purchases plus the jammed notes). It is an open
-item on the box report (until the next collection, whose row and slip carry it), on the
-settlement of its day, in the technician's findings, and on the server (an alert)."""
+review, where "held" is the review_fen of purchases plus the jammed notes). A note that stuck
+in the transport before the acceptor validated it has no known value: it is no money taken,
+but it is held for staff just the same. Either is an open item on the box report (until the
+next collection, whose row and slip carry it), on the settlement of its day, in the
+technician's findings, and on the server (an alert)."""
 from __future__ import annotations
 
 import json
@@ -34,29 +36,59 @@ COLLECTION_TXN = "cashbox"
 SLIP_TITLE = "钞箱清点单 CASH COLLECTION"
 
 
+JAM_KINDS = ("cash.note_jammed", "cash.note_jammed_unknown")  # of known value / of unknown value
+
+
 @dataclass(frozen=True)
 class JammedNote:
-    """A note that jammed in the acceptor (journal row cash.note_jammed): not counted."""
+    """A note that jammed in the acceptor: not counted. Either a note of known value that
+    jammed after escrow (journal row cash.note_jammed, `note_id` its cash_notes row), or one
+    that stuck in the transport before the acceptor validated it (cash.note_jammed_unknown):
+    its value is unknown (`denom_fen` None) and it is no money the journal took, but it is a
+    resident's note held for staff all the same."""
 
-    note_id: int
+    note_id: int | None
     txn_id: str
-    denom_fen: int
+    denom_fen: int | None  # None: stuck before validation, value unknown
     at: str  # when the jam was journalled (ISO, kiosk local time)
-    seq: int  # the cash.note_jammed row
+    seq: int  # the cash.note_jammed / cash.note_jammed_unknown row
+    recovered: bool = False  # found by start-up recovery, not reported while it happened
+
+    @property
+    def value_known(self) -> bool:
+        return self.denom_fen is not None
+
+    def words(self) -> str:
+        """What the note is, for staff: its value, or that nobody knows it."""
+        if self.denom_fen is None:
+            return "a note of unknown value stuck in the transport"
+        return f"a {yuan_str(self.denom_fen)} yuan note jammed in the acceptor"
 
     def difference(self) -> dict[str, Any]:
-        return {"kind": "note_jammed", "txn_id": self.txn_id, "amount_fen": self.denom_fen,
-                "at": self.at, "seq": self.seq, "explanation":
-                f"a {yuan_str(self.denom_fen)} yuan note jammed in the acceptor at {self.at}"
-                f" during purchase {self.txn_id}: not counted as paid, held for review; the"
-                " resident was told staff will settle it. Clear the jam, keep the note and"
-                " settle it with the resident (give it back or credit it)"}
+        d: dict[str, Any] = {"kind": "note_jammed", "txn_id": self.txn_id, "amount_fen": self.denom_fen,
+                             "value_known": self.value_known, "at": self.at, "seq": self.seq}
+        if self.denom_fen is not None:
+            d["explanation"] = (f"{self.words()} at {self.at} during purchase {self.txn_id}: not counted"
+                                " as paid, held for review; the resident was told staff will settle it."
+                                " Clear the jam, keep the note and settle it with the resident (give it"
+                                " back or credit it)")
+            return d
+        found = (" (found at start-up: the kiosk stopped while this purchase took cash and the"
+                 " acceptor reported a jam no row recorded; if an earlier jam was never cleared it"
+                 " may be that note)") if self.recovered else ""
+        d["explanation"] = (f"{self.words()} at {self.at} during purchase {self.txn_id}{found}: it jammed"
+                            " before the acceptor validated it, so its value is not known; not counted"
+                            " as paid and not in the money of the day, held for staff. Clear the jam,"
+                            " take the note out, see what it is and settle it with the resident (give"
+                            " it back or credit it)")
+        return d
 
 
 def jammed_notes(s: Session, *, txn: str | None = None, since_seq: int = 0,
                  day: str | None = None) -> list[JammedNote]:
-    """The jammed notes, oldest first: of one purchase, after a journal row, or of a day."""
-    q = select(JournalRow).where(JournalRow.kind == "cash.note_jammed", JournalRow.seq > since_seq)
+    """The jammed notes, oldest first: of one purchase, after a journal row, or of a day;
+    those of unknown value too."""
+    q = select(JournalRow).where(JournalRow.kind.in_(JAM_KINDS), JournalRow.seq > since_seq)
     if txn is not None:
         q = q.where(JournalRow.txn_id == txn)
     if day is not None:
@@ -64,8 +96,16 @@ def jammed_notes(s: Session, *, txn: str | None = None, since_seq: int = 0,
     out = []
     for r in s.scalars(q.order_by(JournalRow.seq)):
         body = json.loads(r.body)
-        out.append(JammedNote(int(body["note_id"]), r.txn_id, int(body["denom_fen"]), r.created_at, r.seq))
+        if r.kind == "cash.note_jammed":
+            out.append(JammedNote(int(body["note_id"]), r.txn_id, int(body["denom_fen"]), r.created_at, r.seq))
+        else:
+            out.append(JammedNote(None, r.txn_id, None, r.created_at, r.seq, bool(body.get("recovered"))))
     return out
+
+
+def known_jammed_fen(jams: list[JammedNote]) -> int:
+    """The money of the jammed notes whose value is known (the others are no money taken)."""
+    return sum(j.denom_fen for j in jams if j.denom_fen is not None)
 
 
 @dataclass
@@ -224,6 +264,7 @@ def collection_slip(rep: BoxReport, at: str, who: str) -> list[str]:
     lines.append(f"识别器计数 Counter {rep.acceptor_counter}")
     for d in rep.differences:
         if d["kind"] == "note_jammed":
-            lines.append(f"卡钞 {yuan_str(d['amount_fen'])}元 交易号 {d['txn_id']} {d['at']}")
+            value = "面额不明" if d.get("amount_fen") is None else f"{yuan_str(d['amount_fen'])}元"
+            lines.append(f"卡钞 {value} 交易号 {d['txn_id']} {d['at']}")
         lines.append(f"差异 {d['kind']}: {d['explanation']}")
     return lines

@@ -24,7 +24,8 @@ PLANTED_BUGS = frozenset({"recovery_blind_rewrite", "outbox_mark_before_send"})
 # Every point the code can reach, declared here so the matrix knows them all.
 EFFECTS = ("stack", "charge", "card_write", "print", "refund", "voucher", "upload")
 TRANSITION_EVENTS = (
-    "created", "note_escrow", "note_stacked", "note_returned", "note_jammed", "paid", "cancel",
+    "created", "note_escrow", "note_stacked", "note_returned", "note_jammed", "note_jammed_unknown",
+    "paid", "cancel",
     "card_pending", "card_done", "card_failed", "card_unknown", "receipt_done",
     "receipt_failed", "refund_pending", "refunded", "voucher", "closed",
 )

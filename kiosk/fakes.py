@@ -232,12 +232,15 @@ class FakePrinter:
 # --- payments ---------------------------------------------------------------------------
 class FakeAcceptor:
     """A bill acceptor with escrow and a stacked counter. A new instance on the same file is a
-    power-up: a note left in escrow is returned to the resident (as real acceptors do)."""
+    power-up: a note left in escrow is returned to the resident (as real acceptors do).
+    `jam_next`: the next note jams while stacking (its value known, in `jammed`);
+    `jam_intake` = n: after n more notes reach escrow, the next one sticks in the transport
+    before validation (in `stuck`: the kiosk never learns its value)."""
 
     def __init__(self, path: str | Path | None = None, notes: Sequence[int] = ()) -> None:
         self.state = _State(path, {"queue": list(notes), "escrow": None, "counter": 0,
-                                   "stacked": [], "returned": [], "jammed": [],
-                                   "jam_next": False, "enabled": False})
+                                   "stacked": [], "returned": [], "jammed": [], "stuck": [],
+                                   "jam_next": False, "jam_intake": None, "enabled": False})
         d = self.state.load()
         if d["escrow"] is not None:
             d["returned"].append(d["escrow"])
@@ -252,8 +255,15 @@ class FakeAcceptor:
 
     def escrow(self) -> int | None:
         d = self.state.load()
-        if d["escrow"] is None and d["queue"] and not d["jammed"]:  # jammed: takes no notes
-            d["escrow"] = d["queue"].pop(0)
+        if d["escrow"] is None and d["queue"] and not self.jammed():  # jammed: takes no notes
+            note = d["queue"].pop(0)
+            if d.get("jam_intake") == 0:  # stuck before validation: reported once, no value
+                d.update(jam_intake=None, stuck=[*d.get("stuck", []), note])
+                self.state.save(d)
+                raise NoteJammed("bill jammed in transport safe", stage="transport", cctalk_code=16)
+            if d.get("jam_intake"):
+                d["jam_intake"] -= 1
+            d["escrow"] = note
             self.state.save(d)
         return d["escrow"]  # type: ignore[no-any-return]
 
@@ -284,7 +294,8 @@ class FakeAcceptor:
         return int(self.state.load()["counter"])
 
     def jammed(self) -> bool | None:
-        return bool(self.state.load()["jammed"])
+        d = self.state.load()
+        return bool(d["jammed"] or d.get("stuck"))
 
     def set(self, **kv: Any) -> None:
         d = self.state.load()

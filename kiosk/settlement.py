@@ -1,8 +1,10 @@
 """The end-of-day settlement: expected cash = what the journal says was stacked that day, and
 where that money went (gas credited, account credit, held for review, not yet settled), with
 every difference listed and explained: notes that came back or wait in escrow, notes that
-jammed (held for review, outside the cassette), the acceptor's counter against the journal,
-and purchases whose notes went in on both sides of midnight.
+jammed (held for review, outside the cassette; one stuck in the transport before validation
+has no known value, so the day does not balance until staff have taken it out and settled
+it), the acceptor's counter against the journal, and purchases whose notes went in on both
+sides of midnight.
 
 A purchase is settled on the day of its last stacked note. On an earlier day its notes are
 in the box but its outcome is not known yet: they are *carried forward*; on its last day the
@@ -122,7 +124,8 @@ def settlement(s: Session, day: date, box: BoxReport, jams: list[JammedNote]) ->
     m = d.sums
     went = (m["credited"] + m["remainder"] + m["review"] + m["unsettled"] + m["carried_forward"]
             - m["brought_forward"])
-    jammed = sum(j.denom_fen for j in jams)
+    jammed = sum(j.denom_fen for j in jams if j.denom_fen is not None)
+    unknown = sum(1 for j in jams if j.denom_fen is None)
     return {
         "day": d.prefix, "expected_cash_fen": expected,
         "notes": {str(k): v for k, v in sorted(counts.items())},
@@ -132,8 +135,12 @@ def settlement(s: Session, day: date, box: BoxReport, jams: list[JammedNote]) ->
         # notes held in the acceptor for review, outside the cassette: money taken is
         # expected cash + jammed
         "jammed_fen": jammed, "taken_fen": expected + jammed,
+        # notes stuck in the transport before validation: no money the journal took, of a
+        # value nobody knows yet, so the day's cash is not known until staff take them out
+        "jammed_unknown_notes": unknown,
         "acceptor_counter": box.acceptor_counter, "expected_counter": box.expected_counter,
-        # the money adds up and the acceptor's counter agrees with the journal
-        "balanced": expected == went and not box.counter_mismatch,
+        # the money adds up, the acceptor's counter agrees with the journal, and no note of
+        # unknown value is held
+        "balanced": expected == went and not box.counter_mismatch and not unknown,
         "differences": d.differences,
     }

@@ -313,7 +313,10 @@ def diagnose(sync: SyncStatus | None, printer: Mapping[str, Any] | None,
             # money a resident handed over that is not counted, or a box that disagrees with
             # the journal: a person must act
             sev = Severity.ALERT if d.get("kind") in ("counter_mismatch", "note_jammed") else Severity.WARNING
-            args = ((str(d.get("amount_fen", 0)), str(d.get("txn_id", "")), str(d.get("at", "")))
+            # a jammed note: (fen, txn, at); fen "" for a note of unknown value (stuck in the
+            # transport before the acceptor validated it)
+            amount = d.get("amount_fen")
+            args = (("" if amount is None else str(amount), str(d.get("txn_id", "")), str(d.get("at", "")))
                     if d.get("kind") == "note_jammed" else ())
             out.append(Finding(sev, "CASH-" + str(d.get("kind", "")).upper().replace("_", "-"),
                                str(d.get("explanation", "")), args))

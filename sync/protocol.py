@@ -73,6 +73,7 @@ __all__ = [
     "CardReplacement",
     "CashCollectionEvent",
     "CashCollectionReprintEvent",
+    "CashJamUnknownEvent",
     "CashNoteEvent",
     "CreditClaimRequest",
     "DeviceHealthEvent",
@@ -228,6 +229,7 @@ class EventKind(str, enum.Enum):
     CASH_NOTE_STACKED = "cash.note_stacked"
     CASH_NOTE_RETURNED = "cash.note_returned"
     CASH_NOTE_JAMMED = "cash.note_jammed"
+    CASH_NOTE_JAMMED_UNKNOWN = "cash.note_jammed_unknown"  # stuck before validation: no value
     REMAINDER_CREDIT = "credit.remainder"
     PENDING_CREDIT_APPLIED = "pending_credit.applied"
     RECEIPT_REPRINT = "receipt.reprint"
@@ -235,7 +237,7 @@ class EventKind(str, enum.Enum):
     HELP_CALL = "help.call"
     RATING = "rating"
     CASH_COLLECTION = "cash.collection"
-    CASH_COLLECTION_REPRINT = "cash.collection_reprint"
+    CASH_COLLECTION_REPRINT = "cash.collection_reprint"  # the slip of a collection printed again
 
 
 class PurchaseEvent(_Event):
@@ -284,6 +286,19 @@ class CashNoteEvent(_Event):
     note_id: int | None = None
     counter_before: int | None = None
     counter_after: int | None = None
+
+
+class CashJamUnknownEvent(_Event):
+    """A note stuck in the acceptor's transport before escrow (ccTalk bill events 6 / 16):
+    never validated, so its value is unknown; no money taken (no paid_fen), but a resident's
+    note held for staff, attached to the purchase (the row's txn). `recovered`: found by
+    start-up recovery (the kiosk stopped between the acceptor's report and the row)."""
+
+    value_known: Literal[False] = False
+    stage: str
+    cctalk_code: int | None = None
+    counter: int | None = None  # the acceptor's event counter of the jam, when it reported it
+    recovered: bool = False
 
 
 class ReceiptReprintEvent(_Event):
@@ -366,6 +381,7 @@ _NOTES = {EventKind.CASH_NOTE_ESCROW, EventKind.CASH_NOTE_STACKED, EventKind.CAS
 EVENT_MODELS: dict[str, type[_Event]] = {
     **{k.value: PurchaseEvent for k in _PURCHASE},
     **{k.value: CashNoteEvent for k in _NOTES},
+    EventKind.CASH_NOTE_JAMMED_UNKNOWN.value: CashJamUnknownEvent,
     EventKind.REMAINDER_CREDIT.value: RemainderCreditEvent,
     EventKind.PENDING_CREDIT_APPLIED.value: PendingCreditAppliedEvent,
     EventKind.RECEIPT_REPRINT.value: ReceiptReprintEvent,

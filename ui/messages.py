@@ -49,7 +49,28 @@ def _jam_words(exc: E.KioskError) -> str:
         return (tr("A note of %1 yuan is stuck in the machine. It was not counted; it is recorded under "
                    "transaction number %2 and staff will take it out and settle it.")
                 .replace("%1", yuan(note)).replace("%2", str(txn)))
-    return tr("The stuck note was not counted. Staff will take it out and settle it.")
+    if exc.data.get("value_known") is False and txn:  # stuck before the acceptor could check it
+        return (tr("A note is stuck inside the machine before it could be checked, so the kiosk does not "
+                   "know its value. It was not counted; it is recorded under transaction number %1 as a "
+                   "note of unknown value, and staff will take it out and settle it with you.")
+                .replace("%1", str(txn)))
+    # nothing recorded it (no purchase to attach it to): promise nothing, send for staff now
+    return tr("A note may be stuck in the machine. It was not counted. Please call staff now and "
+              "show them this screen.")
+
+
+def _jam_view(exc: E.NoteJammed, paid_fen: int, money: str, code: str) -> ErrorView:
+    title, what = tr("A note is stuck in the machine"), _jam_words(exc)
+    if paid_fen:
+        return ErrorView(title, what, money, tr("You can buy gas for the money counted so far, or call staff."),
+                         "finish_cash", tr("Buy with the money counted"), code, "call_staff", tr("Call staff"))
+    nothing = tr("None of your money was counted.")
+    if not exc.data.get("txn_id"):  # recorded nowhere: staff must see it now
+        return ErrorView(title, what, nothing, tr("Please call staff now."), "call_staff", tr("Call staff"),
+                         code, "restart", tr("Start again"))
+    return ErrorView(title, what, nothing,
+                     tr("Start again (the kiosk prints a slip with the transaction number if it can), or call staff."),
+                     "restart", tr("Start again"), code, "call_staff", tr("Call staff"))
 
 
 def describe(exc: BaseException, paid_fen: int = 0, stage: str = "") -> ErrorView:
@@ -141,11 +162,7 @@ def describe(exc: BaseException, paid_fen: int = 0, stage: str = "") -> ErrorVie
                          tr("Try another note, flat and face up."),
                          "continue_cash", tr("Continue"), code)
     if isinstance(exc, E.NoteJammed):
-        return ErrorView(tr("A note is stuck in the machine"), _jam_words(exc),
-                         money, tr("You can buy gas for the money counted so far, or call staff."),
-                         "finish_cash" if paid_fen else "restart",
-                         tr("Buy with the money counted") if paid_fen else tr("Start again"),
-                         code, "call_staff", tr("Call staff"))
+        return _jam_view(exc, paid_fen, money, code)
     if isinstance(exc, E.CashError):
         return ErrorView(tr("The note acceptor stopped working"),
                          tr("No more notes can be taken now."), money,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QTimer
 
 from kiosk.card import CardSnapshot
-from kiosk.errors import CardAbsent, KioskError, NoteRejected, NoteSuspect, WrongCard
+from kiosk.errors import CardAbsent, KioskError, NoteJammed, NoteRejected, NoteSuspect, WrongCard
 from kiosk.ports import CardSession, ElectronicPayment, PaymentMethod
 from kiosk.pricing import Quote
 from kiosk.purchase.receipts import verify_code
@@ -218,7 +218,7 @@ class PurchaseSession:
         alive = self.alive
 
         def job() -> tuple[int, Exception | None]:
-            if acc.escrow() is not None:
+            if self.svc.note_waiting(txn, acc) is not None:  # a transport jam is journalled there
                 on_gui(lambda: self._set_busy("escrow") if alive() else None)
             total = self.svc.take_note(txn, acc)
             # notes given back (not valid, suspect): news for the resident, not a failure.
@@ -265,7 +265,8 @@ class PurchaseSession:
             acc = self.ks.acceptor
             assert acc is not None
             acc.inhibit()
-            total = self.svc.take_note(txn, acc) if acc.escrow() is not None else self.svc.get(txn).paid_fen
+            waiting = self.svc.note_waiting(txn, acc)
+            total = self.svc.take_note(txn, acc) if waiting is not None else self.svc.get(txn).paid_fen
             acc.inhibit()
             return self.svc.finish_payment(txn), total
 
@@ -287,8 +288,11 @@ class PurchaseSession:
             acc = self.ks.acceptor
             if acc is not None:
                 acc.inhibit()
-                if acc.escrow() is not None:
-                    acc.return_escrow()
+                try:
+                    if self.svc.note_waiting(txn, acc) is not None:
+                        acc.return_escrow()
+                except NoteJammed:
+                    pass  # journalled for this purchase (note_waiting): its jam slip says so
             p = self.svc.get(txn)
             if p.state == S.INIT.value and p.paid_fen == 0:
                 return self.svc.finish_payment(txn)  # CANCELLED: no money

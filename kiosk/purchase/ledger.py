@@ -98,6 +98,15 @@ class Ledger:
         s.flush()
         return p.paid_fen
 
+    def note_jammed_unknown(self, s: Session, now: datetime, txn: str, facts: dict[str, Any]) -> int:
+        """A note of this purchase stuck in the acceptor's transport before escrow: its value
+        was never known, it is not money taken (not paid_fen), and it is held for staff
+        (kiosk.cashbox.jammed_notes lists it). No cash_notes row: that table holds the notes
+        of known value that reached escrow. `facts`: what the acceptor said (stage,
+        cctalk_code, acceptor_event) or that recovery found it. Returns the row's seq."""
+        self.get(s, txn)  # attached to a purchase that exists
+        return self._append(s, txn, "cash.note_jammed_unknown", {"value_known": False, **facts}, now)
+
     def open_notes(self, s: Session) -> list[CashNote]:
         return list(s.scalars(select(CashNote).where(CashNote.state == "escrow")))
 

@@ -78,6 +78,10 @@ def jam_lines(txn_id: str, jams: Sequence[JammedNote]) -> tuple[str, ...]:
     """What a receipt or voucher says of the purchase's notes that jammed in the acceptor."""
     lines: list[str] = []
     for j in jams:
+        if j.denom_fen is None:  # stuck before the acceptor validated it: nobody knows its value
+            lines.append("卡钞：一张面额不明的纸币卡在机内（未经识别），未计入实付金额，由工作人员取出处理")
+            lines.append(f"Note jammed: a note of unknown value stuck in the transport, held for staff, txn {txn_id}")
+            continue
         lines.append(f"卡钞：一张{yuan_str(j.denom_fen)}元纸币卡在机内，未计入实付金额，由工作人员处理")
         lines.append(f"Note jammed: {yuan_str(j.denom_fen)} yuan held for staff, txn {txn_id}")
     if jams:

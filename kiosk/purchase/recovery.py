@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from ..card import CreditOutcome
+from ..cashbox import jammed_notes
 from ..crashpoints import crash_point, planted
 from ..errors import CardError, OutOfService, PaymentUnsettled, TacUnverifiable
 from ..ports import CardSession, CashAcceptor, ElectronicPayment, PaymentMethod
@@ -105,6 +106,19 @@ class Recovery:
             self.acceptor.return_escrow()
             report.notes_returned += 1
 
+    def _unrecorded_jam(self, txn: str) -> None:
+        """The kiosk stopped while this purchase took cash. If the acceptor reports a jammed
+        note now and no row of this purchase records one, the jam came between the acceptor's
+        report and its journal row (a note stuck in the transport before escrow, whose value
+        nobody knows): it is journalled for this purchase, as found by recovery, so staff see
+        it. (A jam of an earlier purchase never cleared looks the same; the row says so.)"""
+        if self.acceptor is None or self.acceptor.jammed() is not True:
+            return
+        if self.svc._tx(lambda s: jammed_notes(s, txn=txn)):
+            return
+        logger.warning("the acceptor holds a jammed note no row records: held for staff under %s", txn)
+        self.svc.jammed_unknown(txn, {"stage": "unknown", "recovered": True})
+
     def _payment(self, method: str) -> ElectronicPayment | None:
         if method == PaymentMethod.ELSEWHERE.value:
             return self.payments.get(method) or _CreditNotLoaded()
@@ -119,6 +133,7 @@ class Recovery:
             pay = self._payment(p.method)
             if state is S.INIT:
                 if p.method == PaymentMethod.CASH.value:
+                    self._unrecorded_jam(txn)
                     self.svc.finish_payment(txn)
                 elif p.method == PaymentMethod.ELSEWHERE.value:
                     # nothing was taken here and the card was not written: the credit stays

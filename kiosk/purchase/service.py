@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from ..card import CardCredit, CardKind, CardSnapshot, CardTech, CreditProof
-from ..cashbox import jammed_notes
+from ..cashbox import jammed_notes, known_jammed_fen
 from ..crashpoints import crash_point
 from ..errors import (
     AmountError,
@@ -264,10 +264,31 @@ class PurchaseService:
             acceptor.inhibit()
         return room
 
+    def note_waiting(self, txn: str, acceptor: CashAcceptor) -> int | None:
+        """The note (fen) the acceptor holds in escrow for this purchase, if any. A note that
+        jams in the acceptor's transport before escrow (ccTalk 6 / 16) was never validated:
+        it is journalled for this purchase as a jammed note of unknown value (held for staff,
+        not money taken) before NoteJammed goes on to the resident's screen."""
+        try:
+            return acceptor.escrow()
+        except NoteJammed as exc:
+            if exc.data.get("stage") == "transport" and "txn_id" not in exc.data:
+                self.jammed_unknown(txn, {k: exc.data[k] for k in ("stage", "cctalk_code", "counter")
+                                          if k in exc.data})
+                exc.data.update(txn_id=txn, note_fen=None, counted=False, value_known=False)
+            raise
+
+    def jammed_unknown(self, txn: str, facts: dict[str, Any]) -> None:
+        crash_point("before:note_jammed_unknown")
+        now = self.ctx.clock.now()
+        self._tx(lambda s: self.ledger.note_jammed_unknown(s, now, txn, facts))
+        crash_point("after:note_jammed_unknown")
+        logger.warning("a note of unknown value is stuck in the acceptor's transport (purchase %s)", txn)
+
     def take_note(self, txn: str, acceptor: CashAcceptor) -> int:
         """Handle the note in escrow, if any: commit it, then stack it, then commit the
         stack. A note that does not fit is returned. Returns the cash total."""
-        denom = acceptor.escrow()
+        denom = self.note_waiting(txn, acceptor)
         p = self.get(txn)
         if denom is None:
             return p.paid_fen
@@ -328,7 +349,8 @@ class PurchaseService:
             raise PaymentUnsettled("an electronic payment is settled by its provider", txn_id=txn)
         if p.paid_fen == 0:
             jams = self._tx(lambda s: jammed_notes(s, txn=txn))
-            self._move(txn, Ev.CANCEL, {"jammed_fen": sum(j.denom_fen for j in jams)} if jams else None)
+            self._move(txn, Ev.CANCEL, {"jammed_fen": known_jammed_fen(jams), "jammed_notes": len(jams)}
+                       if jams else None)
             if jams:  # nothing counted, but a note is held in the acceptor: give a slip
                 self._print(as_jam_slip(self.receipt(self.get(txn))))
             self.close(txn)

@@ -20,41 +20,43 @@
         <translation>您已付款 %1 元，已记录在案，不会丢失。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="64" />
+        <location filename="../../ui/messages.py" line="85" />
         <source>The card was removed while it was being written</source>
         <translation>写卡过程中卡被拔出</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="65" />
+        <location filename="../../ui/messages.py" line="86" />
         <source>We cannot tell yet whether the gas reached your card.</source>
         <translation>暂时无法确定燃气是否已写入您的卡。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="67" />
+        <location filename="../../ui/messages.py" line="88" />
         <source>Insert the same card again: the kiosk will check it and finish.</source>
         <translation>请重新插入同一张卡，本机会核对并完成本次购气。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="68" />
+        <location filename="../../ui/messages.py" line="89" />
         <source>Insert the card again</source>
         <translation>重新插卡</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="62" />
+        <location filename="../../ui/messages.py" line="66" />
         <location filename="../../ui/messages.py" line="69" />
-        <location filename="../../ui/messages.py" line="78" />
+        <location filename="../../ui/messages.py" line="73" />
         <location filename="../../ui/messages.py" line="83" />
-        <location filename="../../ui/messages.py" line="89" />
-        <location filename="../../ui/messages.py" line="94" />
-        <location filename="../../ui/messages.py" line="109" />
+        <location filename="../../ui/messages.py" line="90" />
+        <location filename="../../ui/messages.py" line="99" />
+        <location filename="../../ui/messages.py" line="104" />
+        <location filename="../../ui/messages.py" line="110" />
         <location filename="../../ui/messages.py" line="115" />
-        <location filename="../../ui/messages.py" line="121" />
-        <location filename="../../ui/messages.py" line="148" />
-        <location filename="../../ui/messages.py" line="155" />
-        <location filename="../../ui/messages.py" line="162" />
-        <location filename="../../ui/messages.py" line="167" />
-        <location filename="../../ui/messages.py" line="181" />
-        <location filename="../../ui/messages.py" line="183" />
+        <location filename="../../ui/messages.py" line="130" />
+        <location filename="../../ui/messages.py" line="136" />
+        <location filename="../../ui/messages.py" line="142" />
+        <location filename="../../ui/messages.py" line="172" />
+        <location filename="../../ui/messages.py" line="179" />
+        <location filename="../../ui/messages.py" line="184" />
+        <location filename="../../ui/messages.py" line="198" />
+        <location filename="../../ui/messages.py" line="200" />
         <location filename="../../ui/window.py" line="155" />
         <source>Call staff</source>
         <translation>呼叫工作人员</translation>
@@ -75,393 +77,414 @@
         <translation>一张 %1 元纸币卡在机内，未计入金额；已记录在交易号 %2 下，工作人员会取出并为您处理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="71" />
+        <location filename="../../ui/messages.py" line="92" />
         <source>The card was removed</source>
         <translation>卡已被拔出</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="71" />
+        <location filename="../../ui/messages.py" line="92" />
         <source>The card left the reader before we finished.</source>
         <translation>操作完成前卡离开了读卡器。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="72" />
+        <location filename="../../ui/messages.py" line="93" />
         <source>Start again and leave the card in until you are told to take it.</source>
         <translation>请重新开始，听到提示前请不要拔卡。</translation>
     </message>
     <message>
+        <location filename="../../ui/messages.py" line="70" />
         <location filename="../../ui/messages.py" line="73" />
-        <location filename="../../ui/messages.py" line="147" />
-        <location filename="../../ui/messages.py" line="154" />
-        <location filename="../../ui/messages.py" line="162" />
-        <location filename="../../ui/messages.py" line="170" />
-        <location filename="../../ui/messages.py" line="173" />
-        <location filename="../../ui/messages.py" line="176" />
+        <location filename="../../ui/messages.py" line="94" />
+        <location filename="../../ui/messages.py" line="171" />
+        <location filename="../../ui/messages.py" line="179" />
+        <location filename="../../ui/messages.py" line="187" />
+        <location filename="../../ui/messages.py" line="190" />
+        <location filename="../../ui/messages.py" line="193" />
         <source>Start again</source>
         <translation>重新开始</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="80" />
+        <location filename="../../ui/messages.py" line="101" />
         <source>This card is blocked</source>
         <translation>此卡已被冻结</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="81" />
+        <location filename="../../ui/messages.py" line="102" />
         <source>The gas company has blocked this card (for example reported lost).</source>
         <translation>燃气公司已冻结此卡（例如已挂失）。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="82" />
-        <location filename="../../ui/messages.py" line="108" />
+        <location filename="../../ui/messages.py" line="103" />
+        <location filename="../../ui/messages.py" line="129" />
         <source>Please take your card to the service counter.</source>
         <translation>请持卡到服务柜台办理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="78" />
-        <location filename="../../ui/messages.py" line="83" />
-        <location filename="../../ui/messages.py" line="89" />
-        <location filename="../../ui/messages.py" line="94" />
         <location filename="../../ui/messages.py" line="99" />
-        <location filename="../../ui/messages.py" line="109" />
+        <location filename="../../ui/messages.py" line="104" />
+        <location filename="../../ui/messages.py" line="110" />
         <location filename="../../ui/messages.py" line="115" />
-        <location filename="../../ui/messages.py" line="121" />
-        <location filename="../../ui/messages.py" line="126" />
-        <location filename="../../ui/messages.py" line="167" />
+        <location filename="../../ui/messages.py" line="120" />
+        <location filename="../../ui/messages.py" line="130" />
+        <location filename="../../ui/messages.py" line="136" />
+        <location filename="../../ui/messages.py" line="142" />
+        <location filename="../../ui/messages.py" line="147" />
+        <location filename="../../ui/messages.py" line="184" />
         <source>Take the card and finish</source>
         <translation>取卡并结束</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="75" />
+        <location filename="../../ui/messages.py" line="53" />
+        <source>A note is stuck inside the machine before it could be checked, so the kiosk does not know its value. It was not counted; it is recorded under transaction number %1 as a note of unknown value, and staff will take it out and settle it with you.</source>
+        <translation>一张纸币在识别之前卡在机内，本机无法知道它的面额。这张纸币没有计入金额；它已作为一张面额不明的纸币记录在交易号 %1 下，工作人员会把它取出，并与您处理。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="58" />
+        <source>A note may be stuck in the machine. It was not counted. Please call staff now and show them this screen.</source>
+        <translation>可能有一张纸币卡在机内，它没有计入金额。请现在呼叫工作人员，并把这个画面给他们看。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="67" />
+        <source>None of your money was counted.</source>
+        <translation>您的钱都没有被计入。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="69" />
+        <source>Please call staff now.</source>
+        <translation>请现在呼叫工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="72" />
+        <source>Start again (the kiosk prints a slip with the transaction number if it can), or call staff.</source>
+        <translation>请重新开始（本机能打印时，会打印一张带交易号的凭条），或呼叫工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/messages.py" line="96" />
         <source>This card was replaced by a new one</source>
         <translation>此卡已换发新卡</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="76" />
+        <location filename="../../ui/messages.py" line="97" />
         <source>The gas company has issued a new card for this account; this old card can no longer be used.</source>
         <translation>燃气公司已为此账户换发新卡，这张旧卡不能再使用。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="77" />
+        <location filename="../../ui/messages.py" line="98" />
         <source>Use the new card or ask staff.</source>
         <translation>请使用新卡，或咨询工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="85" />
+        <location filename="../../ui/messages.py" line="106" />
         <source>Your last purchase is not confirmed yet</source>
         <translation>您上次的购气尚未确认</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="86" />
+        <location filename="../../ui/messages.py" line="107" />
         <source>The card shows a load that this kiosk cannot check right now.</source>
         <translation>卡上有一笔充值，本机现在无法核对。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="87" />
+        <location filename="../../ui/messages.py" line="108" />
         <source>The money of that purchase is recorded and held for staff; nothing is lost.</source>
         <translation>那笔购气的钱款已记录，由工作人员处理，不会丢失。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="88" />
+        <location filename="../../ui/messages.py" line="109" />
         <source>Please try again later, or take the card to the service counter.</source>
         <translation>请稍后再试，或持卡到营业厅柜台办理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="91" />
+        <location filename="../../ui/messages.py" line="112" />
         <source>This kiosk cannot serve this card right now</source>
         <translation>本机暂时无法办理这张卡</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="92" />
+        <location filename="../../ui/messages.py" line="113" />
         <source>A part this kiosk needs for this kind of card is not working.</source>
         <translation>本机办理这类卡所需的部件暂时不能工作。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="93" />
+        <location filename="../../ui/messages.py" line="114" />
         <source>Please use another kiosk or the service counter.</source>
         <translation>请使用其他自助机或到营业厅柜台办理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="96" />
+        <location filename="../../ui/messages.py" line="117" />
         <source>Your meter has not loaded the last purchase</source>
         <translation>燃气表尚未读入上次购买的气量</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="97" />
+        <location filename="../../ui/messages.py" line="118" />
         <source>The gas bought last time is still on the card, not in the meter.</source>
         <translation>上次购买的气量还在卡里，没有输入燃气表。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="98" />
+        <location filename="../../ui/messages.py" line="119" />
         <source>At home, insert the card into the gas meter first, then come back.</source>
         <translation>请先回家把卡插入燃气表，然后再来购气。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="101" />
+        <location filename="../../ui/messages.py" line="122" />
         <source>This card is not recognised</source>
         <translation>无法识别此卡</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="102" />
+        <location filename="../../ui/messages.py" line="123" />
         <source>It is not a gas card of this company, or it is inserted the wrong way.</source>
         <translation>这不是本公司的燃气卡，或者插反了。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="103" />
+        <location filename="../../ui/messages.py" line="124" />
         <source>Check the card and insert it the right way round, chip first.</source>
         <translation>请检查卡片，芯片朝前正确插入。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="104" />
+        <location filename="../../ui/messages.py" line="125" />
         <source>Try again</source>
         <translation>再试一次</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="106" />
+        <location filename="../../ui/messages.py" line="127" />
         <source>This card cannot be used here</source>
         <translation>此卡无法在本机使用</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="107" />
+        <location filename="../../ui/messages.py" line="128" />
         <source>The card's data is damaged or the card is locked.</source>
         <translation>卡内数据损坏或卡已锁定。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="111" />
-        <location filename="../../ui/messages.py" line="117" />
+        <location filename="../../ui/messages.py" line="132" />
+        <location filename="../../ui/messages.py" line="138" />
         <source>The gas could not be written to your card</source>
         <translation>燃气未能写入您的卡</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="112" />
-        <location filename="../../ui/messages.py" line="118" />
+        <location filename="../../ui/messages.py" line="133" />
+        <location filename="../../ui/messages.py" line="139" />
         <source>The card refused the write. The card was not changed.</source>
         <translation>卡片拒绝写入，卡内数据没有改变。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="114" />
-        <location filename="../../ui/messages.py" line="120" />
+        <location filename="../../ui/messages.py" line="135" />
+        <location filename="../../ui/messages.py" line="141" />
         <source>Staff can finish this at the service counter.</source>
         <translation>工作人员可在服务柜台为您办理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="123" />
+        <location filename="../../ui/messages.py" line="144" />
         <source>The kiosk cannot sell more while offline</source>
         <translation>本机离线，暂时不能继续售气</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="124" />
+        <location filename="../../ui/messages.py" line="145" />
         <source>The connection to the gas company is down and today's offline limit is used up.</source>
         <translation>与燃气公司的网络已中断，今天的离线额度已用完。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="125" />
+        <location filename="../../ui/messages.py" line="146" />
         <source>Please try again later or go to the service counter.</source>
         <translation>请稍后再试，或到服务柜台办理。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="128" />
+        <location filename="../../ui/messages.py" line="149" />
         <source>The receipt printer has no paper</source>
         <translation>凭条打印机缺纸</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="129" />
-        <location filename="../../ui/messages.py" line="135" />
+        <location filename="../../ui/messages.py" line="150" />
+        <location filename="../../ui/messages.py" line="156" />
         <source>You can still buy gas, but no paper receipt can be printed.</source>
         <translation>您仍然可以购气，但无法打印纸质凭条。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="130" />
-        <location filename="../../ui/messages.py" line="136" />
+        <location filename="../../ui/messages.py" line="151" />
+        <location filename="../../ui/messages.py" line="157" />
         <source>Continue without a paper receipt, or cancel.</source>
         <translation>可以不要纸质凭条继续，或者取消。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="131" />
-        <location filename="../../ui/messages.py" line="137" />
+        <location filename="../../ui/messages.py" line="152" />
+        <location filename="../../ui/messages.py" line="158" />
         <source>Continue without receipt</source>
         <translation>不要凭条，继续</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="131" />
-        <location filename="../../ui/messages.py" line="137" />
+        <location filename="../../ui/messages.py" line="152" />
+        <location filename="../../ui/messages.py" line="158" />
         <location filename="../../ui/screens/buy.py" line="272" />
         <location filename="../../ui/screens/buy.py" line="331" />
-        <location filename="../../ui/screens/technician.py" line="120" />
+        <location filename="../../ui/screens/technician.py" line="122" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="133" />
+        <location filename="../../ui/messages.py" line="154" />
         <source>The receipt printer's cover is open</source>
         <translation>凭条打印机的盖子未关好</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="134" />
+        <location filename="../../ui/messages.py" line="155" />
         <source>The receipt printer is not answering</source>
         <translation>凭条打印机无响应</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="139" />
+        <location filename="../../ui/messages.py" line="160" />
         <source>The note was not accepted</source>
         <translation>纸币未被接收</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="140" />
+        <location filename="../../ui/messages.py" line="161" />
         <source>The note was given back to you.</source>
         <translation>纸币已退还给您。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="141" />
+        <location filename="../../ui/messages.py" line="162" />
         <source>Try another note, flat and face up.</source>
         <translation>请换一张纸币，平整、正面朝上放入。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="142" />
+        <location filename="../../ui/messages.py" line="163" />
         <source>Continue</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="144" />
+        <location filename="../../ui/messages.py" line="63" />
         <source>A note is stuck in the machine</source>
         <translation>有纸币卡在机器里</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="52" />
-        <source>The stuck note was not counted. Staff will take it out and settle it.</source>
-        <translation>卡住的纸币没有计入金额，工作人员会取出并处理。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/messages.py" line="145" />
-        <location filename="../../ui/messages.py" line="152" />
+        <location filename="../../ui/messages.py" line="65" />
+        <location filename="../../ui/messages.py" line="169" />
         <source>You can buy gas for the money counted so far, or call staff.</source>
         <translation>您可以用已计入的金额购气，或呼叫工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="147" />
-        <location filename="../../ui/messages.py" line="154" />
+        <location filename="../../ui/messages.py" line="66" />
+        <location filename="../../ui/messages.py" line="171" />
         <source>Buy with the money counted</source>
         <translation>用已收金额购气</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="150" />
+        <location filename="../../ui/messages.py" line="167" />
         <source>The note acceptor stopped working</source>
         <translation>纸币器停止工作</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="151" />
+        <location filename="../../ui/messages.py" line="168" />
         <source>No more notes can be taken now.</source>
         <translation>现在不能再收纸币。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="157" />
+        <location filename="../../ui/messages.py" line="174" />
         <source>The payment could not be confirmed</source>
         <translation>无法确认支付结果</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="158" />
+        <location filename="../../ui/messages.py" line="175" />
         <source>The kiosk lost contact with the payment service before it could close the payment.</source>
         <translation>本机在关闭这笔支付之前与支付服务失去了联系。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="159" />
+        <location filename="../../ui/messages.py" line="176" />
         <source>If you paid, the money is not lost: the kiosk checks again, then writes your gas or gives the money back.</source>
         <translation>如果您已付款，钱不会丢失：本机会再次核实，然后为您写入气量或退回款项。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="161" />
+        <location filename="../../ui/messages.py" line="178" />
         <source>Keep the payment record on your phone. Staff can help.</source>
         <translation>请保留手机上的支付记录。工作人员可以协助您。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="164" />
+        <location filename="../../ui/messages.py" line="181" />
         <source>This credit cannot be loaded now</source>
         <translation>这笔款项现在无法写入卡内</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="165" />
+        <location filename="../../ui/messages.py" line="182" />
         <source>The gas company did not confirm the payment made elsewhere for this card.</source>
         <translation>燃气公司未确认您在别处为此卡缴纳的款项。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="166" />
+        <location filename="../../ui/messages.py" line="183" />
         <source>Your credit is not lost. Please ask staff at the counter.</source>
         <translation>您的款项不会丢失，请到柜台咨询工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="169" />
+        <location filename="../../ui/messages.py" line="186" />
         <source>The payment did not go through</source>
         <translation>支付没有成功</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="169" />
+        <location filename="../../ui/messages.py" line="186" />
         <source>The payment was declined or timed out.</source>
         <translation>支付被拒绝或已超时。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="170" />
+        <location filename="../../ui/messages.py" line="187" />
         <source>Try again, or pay with cash.</source>
         <translation>请重试，或改用现金支付。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="172" />
+        <location filename="../../ui/messages.py" line="189" />
         <source>This amount cannot be bought</source>
         <translation>无法购买这个金额</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="172" />
+        <location filename="../../ui/messages.py" line="189" />
         <source>The amount is outside the allowed range.</source>
         <translation>金额超出了允许的范围。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="173" />
+        <location filename="../../ui/messages.py" line="190" />
         <source>Choose another amount.</source>
         <translation>请选择其他金额。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="175" />
+        <location filename="../../ui/messages.py" line="192" />
         <source>Please check the form</source>
         <translation>请检查填写内容</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="175" />
+        <location filename="../../ui/messages.py" line="192" />
         <source>A field of the repair request is not valid.</source>
         <translation>报修单中有一项填写不正确。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="176" />
+        <location filename="../../ui/messages.py" line="193" />
         <source>Correct it and send again.</source>
         <translation>请改正后重新提交。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="60" />
-        <location filename="../../ui/messages.py" line="179" />
+        <location filename="../../ui/messages.py" line="81" />
+        <location filename="../../ui/messages.py" line="196" />
         <source>This kiosk is out of service</source>
         <translation>本机暂停服务</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="60" />
-        <location filename="../../ui/messages.py" line="179" />
+        <location filename="../../ui/messages.py" line="81" />
+        <location filename="../../ui/messages.py" line="196" />
         <source>A part of the kiosk is not working.</source>
         <translation>本机部分设备出现故障。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="61" />
-        <location filename="../../ui/messages.py" line="180" />
+        <location filename="../../ui/messages.py" line="82" />
+        <location filename="../../ui/messages.py" line="197" />
         <source>Please use the service counter. Staff have been told.</source>
         <translation>请到服务柜台办理，已通知工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="182" />
+        <location filename="../../ui/messages.py" line="199" />
         <source>Something went wrong</source>
         <translation>出现了问题</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="182" />
+        <location filename="../../ui/messages.py" line="199" />
         <source>The kiosk could not finish this step.</source>
         <translation>本机未能完成这一步。</translation>
     </message>
     <message>
-        <location filename="../../ui/messages.py" line="183" />
+        <location filename="../../ui/messages.py" line="200" />
         <source>Please call staff; they can help you.</source>
         <translation>请呼叫工作人员，他们会帮助您。</translation>
     </message>
@@ -1643,71 +1666,71 @@
         <translation>日志校验失败</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="118" />
+        <location filename="../../ui/screens/technician.py" line="120" />
         <source>Technician PIN</source>
         <translation>维护人员密码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="119" />
+        <location filename="../../ui/screens/technician.py" line="121" />
         <source>Enter</source>
         <translation>确定</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="126" />
+        <location filename="../../ui/screens/technician.py" line="128" />
         <source>Wrong PIN. %1 tries left before a lockout.</source>
         <translation>密码错误。再错 %1 次将被锁定。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="129" />
+        <location filename="../../ui/screens/technician.py" line="131" />
         <source>Too many wrong PINs: locked until %1.</source>
         <translation>密码错误次数过多：锁定至 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="131" />
+        <location filename="../../ui/screens/technician.py" line="133" />
         <source>No technician is configured on this kiosk.</source>
         <translation>本机未配置维护人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="227" />
-        <location filename="../../ui/screens/technician.py" line="247" />
+        <location filename="../../ui/screens/technician.py" line="229" />
+        <location filename="../../ui/screens/technician.py" line="249" />
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="228" />
-        <location filename="../../ui/screens/technician.py" line="250" />
+        <location filename="../../ui/screens/technician.py" line="230" />
+        <location filename="../../ui/screens/technician.py" line="252" />
         <source>Printer</source>
         <translation>打印机</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="229" />
+        <location filename="../../ui/screens/technician.py" line="231" />
         <source>Cash box</source>
         <translation>钞箱</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="230" />
-        <location filename="../../ui/screens/technician.py" line="331" />
+        <location filename="../../ui/screens/technician.py" line="232" />
+        <location filename="../../ui/screens/technician.py" line="333" />
         <source>Receipts</source>
         <translation>凭条</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="247" />
+        <location filename="../../ui/screens/technician.py" line="249" />
         <source>Upload started.</source>
         <translation>已开始上传。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="250" />
+        <location filename="../../ui/screens/technician.py" line="252" />
         <source>Test receipt printed.</source>
         <translation>测试凭条已打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="253" />
+        <location filename="../../ui/screens/technician.py" line="255" />
         <source>Card self-test running…</source>
         <translation>正在进行读卡器自检…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="235" />
-        <location filename="../../ui/screens/technician.py" line="255" />
+        <location filename="../../ui/screens/technician.py" line="237" />
+        <location filename="../../ui/screens/technician.py" line="257" />
         <source>Card readers</source>
         <translation>读卡器</translation>
     </message>
@@ -1759,324 +1782,329 @@
         <translation>%1 元，交易 %2，时间 %3：排除卡钞，保管纸币，与居民结清</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="231" />
-        <location filename="../../ui/screens/technician.py" line="258" />
+        <location filename="../../ui/screens/technician.py" line="57" />
+        <source>a note of unknown value stuck in the transport, purchase %2, at %3: clear the jam, see what the note is, settle it with the resident</source>
+        <translation>一张面额不明的纸币卡在通道内，交易 %2，时间 %3：清除卡钞，查看纸币面额，与居民结清</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/technician.py" line="233" />
+        <location filename="../../ui/screens/technician.py" line="260" />
         <source>Journal</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="269" />
+        <location filename="../../ui/screens/technician.py" line="271" />
         <source>Collection recorded: %1 yuan in %2 notes; slip printing.</source>
         <translation>清点已记录：%2 张，共 %1 元；正在打印清点单。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="275" />
+        <location filename="../../ui/screens/technician.py" line="277" />
         <source>Take the cassette out, empty it and put it back in: the collection is recorded once the acceptor has seen it go out and come back.</source>
         <translation>请取出钱箱，清空后放回：识别器检测到钱箱取出并放回后才记录清点。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="277" />
+        <location filename="../../ui/screens/technician.py" line="279" />
         <source>The cassette is out: empty it and put it back in.</source>
         <translation>钱箱已取出：请清空后放回。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="280" />
+        <location filename="../../ui/screens/technician.py" line="282" />
         <source>Cash collection</source>
         <translation>钞箱清点</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="285" />
+        <location filename="../../ui/screens/technician.py" line="287" />
         <source>Collection slip reprinted.</source>
         <translation>清点单已重打。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="286" />
+        <location filename="../../ui/screens/technician.py" line="288" />
         <source>The collection slip did not print: check the printer.</source>
         <translation>清点单未能打印：请检查打印机。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="289" />
+        <location filename="../../ui/screens/technician.py" line="291" />
         <source>Collection slip</source>
         <translation>清点单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="293" />
+        <location filename="../../ui/screens/technician.py" line="295" />
         <source>Settlement</source>
         <translation>日结</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="303" />
+        <location filename="../../ui/screens/technician.py" line="305" />
         <source>Reprinted %1.</source>
         <translation>已重打 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="303" />
+        <location filename="../../ui/screens/technician.py" line="305" />
         <source>Reprint of %1 failed: check the printer.</source>
         <translation>%1 重打失败：请检查打印机。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="307" />
+        <location filename="../../ui/screens/technician.py" line="309" />
         <source>Reprint</source>
         <translation>重打</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="314" />
+        <location filename="../../ui/screens/technician.py" line="316" />
         <source>The kiosk is out of service.</source>
         <translation>本机已暂停服务。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="314" />
+        <location filename="../../ui/screens/technician.py" line="316" />
         <source>The kiosk is back in service.</source>
         <translation>本机已恢复服务。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="316" />
+        <location filename="../../ui/screens/technician.py" line="318" />
         <source>A fault found at start-up keeps the kiosk out of service: restart it after the repair.</source>
         <translation>启动时发现的故障使本机暂停服务：修复后请重启本机。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="320" />
+        <location filename="../../ui/screens/technician.py" line="322" />
         <source>Out of service</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="330" />
+        <location filename="../../ui/screens/technician.py" line="332" />
         <source>Service: technician %1</source>
         <translation>维护界面：维护人员 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="331" />
+        <location filename="../../ui/screens/technician.py" line="333" />
         <source>Overview</source>
         <translation>总览</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="331" />
+        <location filename="../../ui/screens/technician.py" line="333" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="331" />
+        <location filename="../../ui/screens/technician.py" line="333" />
         <source>Logs</source>
         <translation>日志记录</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="344" />
+        <location filename="../../ui/screens/technician.py" line="346" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="344" />
+        <location filename="../../ui/screens/technician.py" line="346" />
         <source>Upload now</source>
         <translation>立即上传</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="344" />
+        <location filename="../../ui/screens/technician.py" line="346" />
         <source>Print a test receipt</source>
         <translation>打印测试凭条</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="345" />
+        <location filename="../../ui/screens/technician.py" line="347" />
         <source>Card self-test</source>
         <translation>读卡器自检</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="345" />
+        <location filename="../../ui/screens/technician.py" line="347" />
         <source>Check the journal</source>
         <translation>校验日志</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="346" />
+        <location filename="../../ui/screens/technician.py" line="348" />
         <source>Touch again: the cassette is emptied</source>
         <translation>再点一次：确认钞箱已清空</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="346" />
+        <location filename="../../ui/screens/technician.py" line="348" />
         <source>Collect cash</source>
         <translation>钞箱清点</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="347" />
+        <location filename="../../ui/screens/technician.py" line="349" />
         <source>Today's settlement</source>
         <translation>今日日结</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="347" />
+        <location filename="../../ui/screens/technician.py" line="349" />
         <source>Reprint the collection slip</source>
         <translation>重打清点单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="359" />
+        <location filename="../../ui/screens/technician.py" line="361" />
         <source>Reprint %1</source>
         <translation>重打 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="361" />
+        <location filename="../../ui/screens/technician.py" line="363" />
         <source>Back in service</source>
         <translation>恢复服务</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="361" />
+        <location filename="../../ui/screens/technician.py" line="363" />
         <source>Take out of service</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="362" />
+        <location filename="../../ui/screens/technician.py" line="364" />
         <source>Exit service</source>
         <translation>退出维护</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="368" />
+        <location filename="../../ui/screens/technician.py" line="370" />
         <source>No problems found.</source>
         <translation>未发现问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="372" />
+        <location filename="../../ui/screens/technician.py" line="374" />
         <source>Sync: no sync client on this kiosk.</source>
         <translation>同步：本机没有同步客户端。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="374" />
+        <location filename="../../ui/screens/technician.py" line="376" />
         <source>online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="374" />
-        <location filename="../../ui/screens/technician.py" line="387" />
+        <location filename="../../ui/screens/technician.py" line="376" />
+        <location filename="../../ui/screens/technician.py" line="389" />
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="374" />
+        <location filename="../../ui/screens/technician.py" line="376" />
         <source>not asked yet</source>
         <translation>尚未连接</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="375" />
+        <location filename="../../ui/screens/technician.py" line="377" />
         <source>Sync: %1, last server answer %2</source>
         <translation>同步：%1，服务器最近应答 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="378" />
+        <location filename="../../ui/screens/technician.py" line="380" />
         <source>Not uploaded: %1 rows, the oldest from %2 (%3 ago)</source>
         <translation>未上传：%1 条，最早一条写于 %2（%3 前）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="382" />
+        <location filename="../../ui/screens/technician.py" line="384" />
         <source>Not uploaded: none</source>
         <translation>未上传：无</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="384" />
+        <location filename="../../ui/screens/technician.py" line="386" />
         <source>SAM offline quota: %1 yuan</source>
         <translation>SAM 离线额度：%1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="386" />
+        <location filename="../../ui/screens/technician.py" line="388" />
         <source>ready</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="386" />
+        <location filename="../../ui/screens/technician.py" line="388" />
         <source>paper near end</source>
         <translation>纸将用尽</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="386" />
+        <location filename="../../ui/screens/technician.py" line="388" />
         <source>out of paper</source>
         <translation>缺纸</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="387" />
+        <location filename="../../ui/screens/technician.py" line="389" />
         <source>cover open</source>
         <translation>盖未关</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="388" />
+        <location filename="../../ui/screens/technician.py" line="390" />
         <source>Printer: %1</source>
         <translation>打印机：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="392" />
+        <location filename="../../ui/screens/technician.py" line="394" />
         <source>Cash box: %1 notes, %2 yuan; acceptor counter %3, journal expects %4</source>
         <translation>钞箱：%1 张，%2 元；纸币器计数 %3，日志应为 %4</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="397" />
+        <location filename="../../ui/screens/technician.py" line="399" />
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="399" />
+        <location filename="../../ui/screens/technician.py" line="401" />
         <source>answers</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="401" />
+        <location filename="../../ui/screens/technician.py" line="403" />
         <source>Cards served: %1; SAM %2</source>
         <translation>可受理卡型：%1；SAM %2</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="400" />
+        <location filename="../../ui/screens/technician.py" line="402" />
         <source>answers, quota %1 yuan</source>
         <translation>正常，额度 %1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="399" />
+        <location filename="../../ui/screens/technician.py" line="401" />
         <source>not answering</source>
         <translation>无应答</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="403" />
+        <location filename="../../ui/screens/technician.py" line="405" />
         <source>Journal: %1</source>
         <translation>日志：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="410" />
+        <location filename="../../ui/screens/technician.py" line="412" />
         <source>Since the last collection (journal row %1):</source>
         <translation>自上次清点（日志第 %1 条）以来：</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="413" />
+        <location filename="../../ui/screens/technician.py" line="415" />
         <source>Total %1 yuan</source>
         <translation>合计 %1 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="414" />
+        <location filename="../../ui/screens/technician.py" line="416" />
         <source>Acceptor counter %1, journal expects %2</source>
         <translation>纸币器计数 %1，日志应为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="421" />
+        <location filename="../../ui/screens/technician.py" line="423" />
         <source>Settlement %1: expected cash %2 yuan</source>
         <translation>%1 日结：应有现金 %2 元</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="423" />
+        <location filename="../../ui/screens/technician.py" line="425" />
         <source>Gas credited %1, kept as account credit %2, held for review %3, not settled %4</source>
         <translation>已写卡气费 %1，存入账户余额 %2，待人工处理 %3，未结 %4</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="426" />
+        <location filename="../../ui/screens/technician.py" line="428" />
         <source>Balanced</source>
         <translation>账实相符</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="426" />
+        <location filename="../../ui/screens/technician.py" line="428" />
         <source>NOT balanced: see the differences</source>
         <translation>账实不符：见差异明细</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="433" />
+        <location filename="../../ui/screens/technician.py" line="435" />
         <source>No purchases yet.</source>
         <translation>暂无购气记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="434" />
+        <location filename="../../ui/screens/technician.py" line="436" />
         <source>time, card, paid, gas, method, state, prints</source>
         <translation>时间、卡号、实收、气费、方式、状态、打印次数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/technician.py" line="439" />
+        <location filename="../../ui/screens/technician.py" line="441" />
         <source>No warnings logged since start.</source>
         <translation>启动以来没有警告记录。</translation>
     </message>

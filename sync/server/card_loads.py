@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from sync.protocol import PendingCredit, PendingCreditStatus
 
 from .db import CardCounter, CardLoad, JournalRow, PendingCreditRow, utcnow
-from .service import add_pending_credit_version, latest_pending_credit, raise_alert
+from .service import add_pending_credit_version, latest_pending_credit, raise_alert, resolve_subject
 
 logger = logging.getLogger(__name__)
 
@@ -164,12 +164,19 @@ def store_placed(s: Session, credit: PendingCredit, kiosk_id: str | None, seq: i
     if placed.status is PendingCreditStatus.HELD:
         detail = (f"credit {credit.credit_id} ({credit.amount_fen} fen) held: {why}; it may have been "
                   "this credit, loaded offline by a kiosk that has not synced. It is loadable nowhere "
-                  "until the journals explain the load")
-        raise_alert(s, kiosk_id, "credit_held", detail, seq)
+                  "until the journals explain the load, or staff release or cancel it on the console")
+        raise_alert(s, kiosk_id, "credit_held", detail, seq, subject=held_subject(credit.credit_id))
     else:
+        if latest is not None and latest.status is PendingCreditStatus.HELD:
+            resolve_subject(s, "credit_held", held_subject(credit.credit_id))  # the journals explained it
         logger.info("credit %s open on card %s counter %s", credit.credit_id, placed.card_serial,
                     placed.card_counter)
     return placed
+
+
+def held_subject(credit_id: str) -> str:
+    """The subject of a credit's credit_held alerts (resolved when it is no longer held)."""
+    return f"credit:{credit_id}"[:80]
 
 
 def place(s: Session, credit: PendingCredit) -> tuple[PendingCredit, str]:

@@ -1,6 +1,7 @@
 """The staff console: server-rendered HTML, no JavaScript. Open help calls, repair tickets,
-kiosk health (paper, cash box, reader, sync lag) and alerts; forms change a ticket's status
-and resolve an alert. Staff sign in first (sync/server/staff_auth.py: a session cookie, a
+kiosk health (paper, cash box, reader, sync lag), alerts and held credits paid elsewhere;
+forms change a ticket's status, resolve an alert, and release or cancel a held credit
+(sync/server/held_credits.py). Staff sign in first (sync/server/staff_auth.py: a session cookie, a
 CSRF token in every form); without a configured staff credential the console is not served."""
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from kiosk.money import yuan_str
 from sync.protocol import TicketKind, TicketStatus
 
-from . import mac2_ledger, service
+from . import held_credits, mac2_ledger, service
 from .db import Kiosk
 from .staff_auth import COOKIE
 from .state import ServerState
@@ -124,8 +126,44 @@ def render_dashboard(state: ServerState, csrf: str) -> str:
             f"<td><form method='post' action='/console/alerts/{a.id}/resolve'>{hidden}<button>resolve</button>"
             "</form></td></tr>"
         )
-    out.append("</table></body></html>")
+    out.append("</table>")
+    out.extend(held_credit_rows(state, hidden))
+    out.append("</body></html>")
     return "\n".join(out)
+
+
+def held_credit_rows(state: ServerState, hidden: str) -> list[str]:
+    """The held credits, each with its decision form, and the last decisions made."""
+    held = held_credits.held_credits(state.sf)
+    out = [(f"<h2>Held credits ({len(held)})</h2><p>A card shows a load no journal explains; it may have "
+            "been the credit, loaded offline by a kiosk that has not synced. Check the card's history, the "
+            "kiosks' journals and the payment first. <b>Release</b>: the credit is open again, bound to the "
+            "card's latest counter (loadable once from there). <b>Cancel</b>: the refund is handled outside "
+            "the kiosks.</p><table id='held-credits'><tr><th>credit</th><th>customer</th><th>amount</th>"
+            "<th>card</th><th>held at counter</th><th>card now at</th><th>why</th><th>decide</th></tr>")]
+    for h in held:
+        c = h.credit
+        form = (f"<form method='post' action='/console/credits/{_e(c.credit_id)}/decide'>{hidden}"
+                "<input name='staff' placeholder='your name' required maxlength='64'>"
+                "<input name='reason' placeholder='what you checked, what you found' required maxlength='500'>"
+                "<label><input type='checkbox' name='checked' value='yes' required> I have checked</label>"
+                f"<button type='submit' name='action' value='release'>release at counter {_e(h.latest_counter)}</button>"
+                "<button type='submit' name='action' value='cancel'>cancel (refund outside)</button></form>")
+        out.append(
+            f"<tr class='credit' data-credit='{_e(c.credit_id)}'><td>{_e(c.credit_id)}</td><td>{_e(c.customer_no)}</td>"
+            f"<td>{yuan_str(c.amount_fen)}</td><td>{_e(c.card_serial)}</td>"
+            f"<td>{_e(c.card_counter)}</td><td class='latest'>{_e(h.latest_counter)}</td>"
+            f"<td>{'<br>'.join(_e(w) for w in h.why)}</td><td>{form}</td></tr>")
+    out.append("</table>")
+    done = held_credits.decisions(state.sf)[-20:]
+    out.append("<h2>Decisions on held credits</h2><table id='credit-decisions'><tr><th>when</th><th>credit</th>"
+               "<th>decision</th><th>by</th><th>why</th><th>counter</th><th>version</th></tr>")
+    for d in reversed(done):
+        out.append(f"<tr class='decision' data-credit='{_e(d.credit_id)}'><td>{_e(d.decided_at)}</td>"
+                   f"<td>{_e(d.credit_id)}</td><td class='action'>{_e(d.action)}</td><td class='staff'>{_e(d.staff)}</td>"
+                   f"<td class='reason'>{_e(d.reason)}</td><td>{_e(d.card_counter)}</td><td>{d.version}</td></tr>")
+    out.append("</table>")
+    return out
 
 
 LOGIN_FORM = ("<h1>Kiosk console: sign in</h1>{note}<form method='post' action='/console/login'>"
@@ -147,10 +185,21 @@ async def login(request: Request) -> Response:
     if not staff.enabled:
         staff.require(request)
     form = await _form(request)
+    client = request.client.host if request.client else "?"
+    wait = staff.limiter.retry_after(client)
+    if wait is not None:
+        logger.warning("console sign-in from %s refused: too many wrong tokens", client)
+        note = (f"<p class='bad'>Too many wrong staff tokens from this address ({staff.limiter.max_failures} "
+                f"within {int(staff.limiter.window_s) // 60} minutes). Sign-in from here is blocked for "
+                f"{_minutes(wait)}; try again then.</p>")
+        return HTMLResponse(_page("Kiosk console: sign in", LOGIN_FORM.format(note=note)), status_code=429,
+                            headers={"Retry-After": str(wait)})
     if not staff.credential_ok(form.get("token", "")):
-        logger.warning("console sign-in refused from %s", request.client.host if request.client else "?")
+        staff.limiter.failed(client)
+        logger.warning("console sign-in refused from %s", client)
         note = "<p class='bad'>That is not the staff token.</p>"
         return HTMLResponse(_page("Kiosk console: sign in", LOGIN_FORM.format(note=note)), status_code=401)
+    staff.limiter.succeeded(client)
     response = RedirectResponse("/console", status_code=303)
     staff.set_cookie(response, request, staff.new_session())
     logger.info("staff signed in to the console")
@@ -206,4 +255,29 @@ async def resolve(request: Request, alert_id: int) -> RedirectResponse:
         await run_in_threadpool(service.resolve_alert, state.sf, alert_id)
     except service.NotFound:
         raise HTTPException(404, "no such alert") from None
+    return RedirectResponse("/console", status_code=303)
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"
+
+
+@router.post("/credits/{credit_id}/decide", response_model=None)
+async def decide_credit(request: Request, credit_id: str) -> Response:
+    """Release or cancel a held credit (held_credits.decide): a bad or stale form gets a page
+    saying why and changes nothing."""
+    form = await _form(request)
+    _state(request).staff.require_post(request, form)
+    state = _state(request)
+    try:
+        d = await run_in_threadpool(held_credits.decide, state.sf, credit_id, form.get("action", ""),
+                                    form.get("staff", ""), form.get("reason", ""),
+                                    checked=form.get("checked") == "yes")
+    except service.NotFound:
+        raise HTTPException(404, "no such credit") from None
+    except held_credits.DecisionRefused as exc:
+        body = (f"<h1>Credit {_e(credit_id)}: nothing changed</h1><p class='bad'>{_e(exc)}</p>"
+                "<p><a href='/console'>back to the console</a></p>")
+        return HTMLResponse(_page("Kiosk console: nothing changed", body), status_code=exc.status)
+    logger.info("staff %s: %s credit %s", d.staff, d.action, credit_id)
     return RedirectResponse("/console", status_code=303)

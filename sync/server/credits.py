@@ -22,9 +22,16 @@ from sqlalchemy.orm import Session
 
 from sync.protocol import CreditClaimRequest, PendingCredit, PendingCreditStatus
 
-from .card_loads import ELSEWHERE, UNKNOWN_CREDIT, latest_counter, settle_card, store_placed
+from .card_loads import (
+    ELSEWHERE,
+    UNKNOWN_CREDIT,
+    held_subject,
+    latest_counter,
+    settle_card,
+    store_placed,
+)
 from .db import CardLoad, CreditClaim, PendingCreditRow
-from .service import add_pending_credit_version, latest_pending_credit, raise_alert
+from .service import add_pending_credit_version, latest_pending_credit, raise_alert, resolve_subject
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +73,8 @@ def mark_applied(s: Session, kiosk_id: str, txn_id: str, seq: int, credit_id: st
         return
     if credit.status is PendingCreditStatus.APPLIED:
         return
+    if credit.status is PendingCreditStatus.HELD:  # the load the server could not explain was it
+        resolve_subject(s, "credit_held", held_subject(credit_id))
     add_pending_credit_version(s, credit.model_copy(update={
         "status": PendingCreditStatus.APPLIED, "applied_by_kiosk": kiosk_id, "applied_txn_id": txn_id}))
     logger.info("credit %s applied by kiosk %s txn %s (journal seq %d)", credit_id, kiosk_id, txn_id, seq)

@@ -121,6 +121,9 @@ class Alert(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    # what the alert is about, for those a later fact settles (e.g. "credit:C1" for a
+    # credit_held alert); None for the rest
+    subject: Mapped[str | None] = mapped_column(String(80), index=True, default=None)
 
 
 class TariffRow(Base):
@@ -231,6 +234,23 @@ class TicketChange(Base):
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CreditDecision(Base):
+    """A staff member's decision on a HELD credit paid elsewhere (sync/server/held_credits.py),
+    as ticket_changes keeps a ticket's: who, what, why, the counter a release bound it to,
+    and the credit's version that carries it to the kiosks."""
+
+    __tablename__ = "credit_decisions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    credit_id: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # release | cancel
+    staff: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    card_serial: Mapped[str | None] = mapped_column(String(32), default=None)
+    card_counter: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    version: Mapped[int] = mapped_column(BigInteger)  # the pending_credits version written
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Mac2Issued(Base):

@@ -23,7 +23,10 @@ from sqlalchemy.orm import Session
 
 from kiosk.crashpoints import crash_point
 from kiosk.hashchain import GENESIS
+from kiosk.money import yuan_str
 from sync.protocol import (
+    CashJamUnknownEvent,
+    CashNoteEvent,
     DeviceHealthEvent,
     HelpCallEvent,
     PendingCreditAppliedEvent,
@@ -184,9 +187,15 @@ def _project(s: Session, kiosk_id: str, row: RowEnvelope) -> None:
         mark_applied(s, kiosk_id, row.txn_id, row.seq, event.credit_id)
     elif isinstance(event, PurchaseEvent) and row.kind in RELEASING_KINDS and event.method == ELSEWHERE:
         release_claims(s, kiosk_id, row.seq, row.txn_id, event.credit_id)
-    elif row.kind == "cash.note_jammed":  # a resident's note held in the acceptor, not counted
-        raise_alert(s, kiosk_id, "cash_note_jammed",
-                    f"note jammed in purchase {row.txn_id}, held for staff: {row.body}"[:500], row.seq)
+    elif isinstance(event, CashNoteEvent) and row.kind == "cash.note_jammed":
+        # a resident's note held in the acceptor, not counted
+        detail = f"a {yuan_str(event.denom_fen)} yuan note jammed in purchase {row.txn_id}, held for staff"
+        raise_alert(s, kiosk_id, "cash_note_jammed", f"{detail}: {row.body}"[:500], row.seq)
+    elif isinstance(event, CashJamUnknownEvent):  # stuck before validation: nobody knows its value
+        found = " (found by recovery at start-up)" if event.recovered else ""
+        detail = (f"a note of unknown value stuck in the transport in purchase {row.txn_id}{found}: "
+                  "not counted, held for staff (take it out, see what it is, settle it with the resident)")
+        raise_alert(s, kiosk_id, "cash_note_jammed", f"{detail}: {row.body}"[:500], row.seq)
     if row.kind in REVIEW_KINDS:
         _review_alert(s, kiosk_id, row, event)
 

@@ -74,17 +74,33 @@ def revoke_kiosk(sf: SF, kiosk_id: str) -> None:
 
 
 def raise_alert(s: Session, kiosk_id: str | None, kind: str, detail: str, seq: int | None = None,
-                *, once: bool = True) -> None:
+                *, once: bool = True, subject: str | None = None) -> None:
     """Adds an alert unless the same unresolved one exists (a retrying kiosk makes one);
-    `once=False` for a caller that raises it once per fact itself."""
+    `once=False` for a caller that raises it once per fact itself. `subject` names what it
+    is about when a later fact settles it (resolve_subject)."""
     exists = None if not once else s.scalar(
         select(Alert.id).where(
             Alert.kiosk_id == kiosk_id, Alert.kind == kind, Alert.seq == seq, Alert.resolved.is_(False)
         )
     )
     if exists is None:
-        s.add(Alert(kiosk_id=kiosk_id, kind=kind, seq=seq, detail=detail, resolved=False))
+        s.add(Alert(kiosk_id=kiosk_id, kind=kind, seq=seq, detail=detail, resolved=False, subject=subject))
         logger.warning("ALERT %s kiosk=%s seq=%s: %s", kind, kiosk_id, seq, detail)
+
+
+def resolve_subject(s: Session, kind: str, subject: str) -> list[int]:
+    """Resolve the open alerts of `kind` about `subject`; returns their ids."""
+    open_ones = list(s.scalars(select(Alert).where(Alert.kind == kind, Alert.subject == subject,
+                                                   Alert.resolved.is_(False))))
+    for alert in open_ones:
+        alert.resolved = True
+    s.flush()
+    return [a.id for a in open_ones]
+
+
+def open_alerts_about(s: Session, kind: str, subject: str) -> list[Alert]:
+    return list(s.scalars(select(Alert).where(Alert.kind == kind, Alert.subject == subject,
+                                              Alert.resolved.is_(False)).order_by(Alert.id)))
 
 
 def alerts(sf: SF, *, open_only: bool = True, kiosk_id: str | None = None) -> list[Alert]:

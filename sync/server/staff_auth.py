@@ -7,7 +7,9 @@ Staff sign in on /console/login; the server answers with a session cookie (HttpO
 SameSite=Strict, Path=/console, Secure over https): an HMAC of its expiry and a nonce under a
 key the running server made, so it needs no table and ends with a restart. Every form of the
 console carries a CSRF token derived from the session; a POST without the session's token is
-refused (403), one without a session 401. The credential never travels in a URL.
+refused (403), one without a session 401. The credential never travels in a URL. Five
+wrong tokens from one client address within five minutes block sign-in from it (429) until
+the oldest is five minutes old (`LoginLimiter`).
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ import hmac
 import logging
 import secrets
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +31,8 @@ logger = logging.getLogger(__name__)
 COOKIE = "staff_session"
 SESSION_S = 12 * 3600
 TOKEN_FILE = "staff-token.sha256"
+LOGIN_MAX_FAILURES = 5  # wrong tokens from one client address ...
+LOGIN_WINDOW_S = 300  # ... within this many seconds: sign-in refused (429) until the oldest ages out
 
 
 def token_digest(token: str) -> str:
@@ -50,12 +56,53 @@ def stored_digest(key_dir: Path) -> str | None:
 
 
 @dataclass
+class LoginLimiter:
+    """Wrong staff tokens per client address: after `max_failures` within `window_s` seconds
+    sign-in from that address is refused (even with the right token) until the oldest of
+    them is `window_s` old. In memory: a restart forgets it (and ends every session too)."""
+
+    max_failures: int = LOGIN_MAX_FAILURES
+    window_s: float = LOGIN_WINDOW_S
+    clock: Callable[[], float] = time.monotonic
+    _failures: dict[str, deque[float]] = field(default_factory=dict)
+
+    def _recent(self, client: str) -> deque[float]:
+        now = self.clock()
+        seen = self._failures.get(client, deque())
+        while seen and now - seen[0] >= self.window_s:
+            seen.popleft()
+        if seen:
+            self._failures[client] = seen
+        else:
+            self._failures.pop(client, None)
+        return seen
+
+    def retry_after(self, client: str) -> int | None:
+        """Seconds until `client` may try again, or None when it may now."""
+        seen = self._recent(client)
+        if len(seen) < self.max_failures:
+            return None
+        return max(1, int(seen[-self.max_failures] + self.window_s - self.clock() + 0.999))
+
+    def failed(self, client: str) -> None:
+        self._recent(client)
+        self._failures.setdefault(client, deque()).append(self.clock())
+
+    def succeeded(self, client: str) -> None:
+        self._failures.pop(client, None)
+
+    def reset(self) -> None:
+        self._failures.clear()
+
+
+@dataclass
 class StaffAuth:
     """The console's credential (a token, or the digest of one) and its session key."""
 
     token: str | None = None
     digest: str | None = None
     key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    limiter: LoginLimiter = field(default_factory=LoginLimiter)
 
     @property
     def enabled(self) -> bool:

@@ -215,6 +215,150 @@ def test_power_cut_after_a_jam_before_it_was_journalled(tmp_path: Path, sims) ->
         k.close()
 
 
+UNKNOWN_EN = "a note of unknown value stuck in the transport"
+
+
+def test_a_note_jammed_in_the_transport_before_escrow_is_held_as_of_unknown_value(tmp_path: Path, sims) -> None:  # type: ignore[no-untyped-def]
+    """ccTalk 16 (jammed in transport) comes before escrow: the acceptor never validated the
+    note. It is journalled for the purchase as a jammed note of unknown value (no money
+    taken) and every list of jammed notes says so honestly: the receipt, the box report and
+    its collection slip, the settlement (a difference; the day does not balance), the
+    technician's finding, the row the server gets. Never "0.00 yuan"."""
+    from datetime import date
+
+    from kiosk.cashbox import collection_slip
+    from kiosk.technician import Severity, diagnose
+    from sync.protocol import CashJamUnknownEvent, parse_event
+
+    cash, printer = sims
+    k = Kiosk(tmp_path, cash.url, printer.url)
+    try:
+        txn = begin_cash(k, 7000)
+        insert(k, cash, txn, 5000)
+        cash.jam("transport")
+        assert cash.insert_note(2000) == "jammed"  # stuck on its way in: no escrow event
+        with pytest.raises(NoteJammed) as e:
+            k.svc.take_note(txn, k.acceptor)
+        # what the resident's screen is given: under which number, not counted, value unknown
+        assert e.value.data["stage"] == "transport" and e.value.data["txn_id"] == txn
+        assert e.value.data["note_fen"] is None and e.value.data["value_known"] is False
+        assert e.value.data["counted"] is False
+        assert k.svc.get(txn).paid_fen == 5000  # not money taken
+        assert k.journal.raw("SELECT denom_fen, state FROM cash_notes ORDER BY id") == [(5000, "stacked")]
+        [(row_txn, body, jam_at)] = k.journal.raw(
+            "SELECT txn_id, body, created_at FROM journal WHERE kind = 'cash.note_jammed_unknown'")
+        assert row_txn == txn
+        ev = parse_event("cash.note_jammed_unknown", body)  # the server's model of the row
+        assert isinstance(ev, CashJamUnknownEvent) and ev.stage == "transport" and ev.cctalk_code == 16
+        assert not ev.recovered and ev.value_known is False
+        assert finish(k, txn) is S.RECEIPT_DONE
+        lines = printer.lines()
+        assert any(ln.startswith("实付金额") and ln.endswith("￥50.00") for ln in lines)
+        text = "".join(lines)
+        assert "卡钞：一张面额不明的纸币卡在机内（未经识别），未计入实付金额" in text
+        assert f"Note jammed: {UNKNOWN_EN}, held for staff, txn {txn}" in text
+        assert f"请凭交易号 {txn} 联系工作人员" in text and "0.00元纸币" not in text
+        # the box report: an open difference, of unknown value, with txn and time
+        box = k.box.status(k.acceptor.stacked_counter())
+        [jam] = [d for d in box.differences if d["kind"] == "note_jammed"]
+        assert (jam["txn_id"], jam["amount_fen"], jam["value_known"], jam["at"]) == (txn, None, False, jam_at)
+        assert UNKNOWN_EN in jam["explanation"] and "0.00 yuan" not in jam["explanation"]
+        assert box.total_fen == 5000 == sum(f * n for f, n in cash.stacked_notes().items())
+        assert not box.counter_mismatch
+        slip = collection_slip(box, "2026-01-01T10:00:00", "tech01")
+        assert any(ln.startswith(f"卡钞 面额不明 交易号 {txn}") for ln in slip)
+        assert not any("0.00元 交易号" in ln for ln in slip)
+        # the technician: an alert naming the purchase, with no amount
+        found = diagnose(None, {"state": "ok"}, box.to_json(), {"serves": ["ic"]})
+        [f] = [f for f in found if f.code == "CASH-NOTE-JAMMED"]
+        assert f.severity is Severity.ALERT and f.args == ("", txn, jam_at) and UNKNOWN_EN in f.text
+        # the settlement: the cassette's money adds up, but a note of unknown value is held
+        report = k.box.settlement(date.fromisoformat(jam_at[:10]), k.acceptor.stacked_counter())
+        assert report["expected_cash_fen"] == 5000 and report["credited_fen"] + report["remainder_fen"] == 5000
+        assert report["jammed_fen"] == 0 and report["taken_fen"] == 5000
+        assert report["jammed_unknown_notes"] == 1 and report["balanced"] is False
+        [d] = [d for d in report["differences"] if d["kind"] == "note_jammed"]
+        assert d["amount_fen"] is None and UNKNOWN_EN in d["explanation"] and "held for staff" in d["explanation"]
+        # the outbox takes it to the server like every other row
+        drain(k.journal, k.server, k.svc.ctx.clock)
+        assert "cash.note_jammed_unknown" in [r[3] for r in k.server.rows()]
+        assert cash.clear_jam() == [2000]  # what the technician takes out
+    finally:
+        k.close()
+
+
+def test_a_first_note_jammed_in_the_transport_ends_with_a_jam_slip(tmp_path: Path, sims) -> None:  # type: ignore[no-untyped-def]
+    cash, printer = sims
+    k = Kiosk(tmp_path, cash.url, printer.url)
+    try:
+        txn = begin_cash(k, 5000)
+        cash.jam("transport")
+        assert cash.insert_note(5000) == "jammed"
+        with pytest.raises(NoteJammed):
+            k.svc.take_note(txn, k.acceptor)
+        k.acceptor.inhibit()
+        assert k.svc.finish_payment(txn) is S.CANCELLED  # nothing was counted, no gas
+        text = "".join(printer.lines())
+        assert "卡钞凭证 JAMMED NOTE" in text and "一张面额不明的纸币卡在机内" in text
+        assert f"请凭交易号 {txn} 联系工作人员" in text and "0.00元纸币" not in text
+        body = json.loads(k.journal.raw("SELECT body FROM journal WHERE kind = 'purchase.cancel'")[0][0])
+        assert (body["jammed_fen"], body["jammed_notes"]) == (0, 1)
+        assert k.card.dump()["amount"] == 0
+    finally:
+        k.close()
+
+
+def test_power_cut_after_a_transport_jam_before_it_was_journalled(tmp_path: Path, sims) -> None:  # type: ignore[no-untyped-def]
+    """The kiosk dies between the acceptor's transport-jam report and its journal row. At the
+    restart the acceptor's buffered events say it is jammed and no row of the open purchase
+    says so: recovery journals a jammed note of unknown value for it (found at start-up)."""
+    cash, printer = sims
+    k = Kiosk(tmp_path, cash.url, printer.url)
+    txn = begin_cash(k, 7000)
+    insert(k, cash, txn, 5000)
+    k.close()
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the kiosk process that dies at the crash point (and never returns to pytest)
+        try:
+            os.close(ready_r)
+            os.close(go_w)
+            os.environ["KIOSK_CRASH_AT"] = "before:note_jammed_unknown"
+            crashpoints.configure_from_env()
+            child = Kiosk(tmp_path, cash.url, printer.url)
+            child.svc.cash_enable(txn, child.acceptor)
+            os.write(ready_w, b"r")
+            os.read(go_r, 1)
+            child.svc.take_note(txn, child.acceptor)
+        finally:
+            os._exit(1)
+    os.close(ready_w)
+    os.close(go_r)
+    assert os.read(ready_r, 1) == b"r"
+    cash.jam("transport")
+    assert cash.insert_note(2000) == "jammed"
+    os.write(go_w, b"g")
+    os.close(go_w)
+    _, status = os.waitpid(pid, 0)
+    os.close(ready_r)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    k = Kiosk(tmp_path, cash.url, printer.url)
+    try:
+        assert k.journal.raw("SELECT count(*) FROM journal WHERE kind = 'cash.note_jammed_unknown'") == [(0,)]
+        k.recover()
+        [(row_txn, body)] = k.journal.raw(
+            "SELECT txn_id, body FROM journal WHERE kind = 'cash.note_jammed_unknown'")
+        assert row_txn == txn and json.loads(body)["recovered"] is True
+        p = k.svc.get(txn)
+        assert p.paid_fen == 5000 and p.cost_fen + p.remainder_fen == 5000
+        [d] = [d for d in k.box.status(k.acceptor.stacked_counter()).differences if d["kind"] == "note_jammed"]
+        assert d["amount_fen"] is None and "found at start-up" in d["explanation"]
+        assert cash.jammed_notes == [2000] and 2000 not in cash.returned_notes
+    finally:
+        k.close()
+
+
 @pytest.mark.parametrize("point, stacked", [("before:note_escrow", False),
                                             ("effect:stack:before", False),
                                             ("effect:stack:after", True)])

@@ -152,6 +152,60 @@ def test_jammed_note_then_buy_with_the_money_counted(kiosk) -> None:  # type: ig
     assert any("卡钞：一张20.00元纸币卡在机内" in line for line in rig.printer_sim.lines())
 
 
+def test_note_jammed_in_the_transport_is_recorded_of_unknown_value(kiosk) -> None:  # type: ignore[no-untyped-def]
+    """ccTalk 16 before escrow: the screen says the note is recorded under the purchase's
+    number with its value unknown (true: the journal row is there), never an amount it does
+    not know; buying with the money counted prints the jam on the receipt."""
+    win, rig = kiosk.win, kiosk.rig
+    win.set_lang("en")
+    buy_until_screen(kiosk, "ic", "amount", 1)  # 100 yuan
+    press(win, "pay_cash")
+    wait_screen(win, "cash")
+    wait_until(lambda: win.session._cash_polling)
+    rig.cash_sim.insert_note(5000)
+    wait_until(lambda: win.session.paid_fen == 5000)
+    rig.cash_sim.jam("transport")
+    assert rig.cash_sim.insert_note(2000) == "jammed"
+    wait_screen(win, "error", timeout=15)
+    txn = win.session.txn
+    e = error_parts(win)
+    assert "N005" in e["code"] and "50.00" in e["money"]
+    assert "does not know its value" in e["what"] and f"transaction number {txn}" in e["what"]
+    assert "yuan" not in e["what"]  # no amount it cannot know
+    # what the screen says is recorded, is: the row of the purchase it names
+    assert rig.journal.raw("SELECT txn_id FROM journal WHERE kind = 'cash.note_jammed_unknown'") == [(txn,)]
+    press(win, "error_action")  # buy with the 50 yuan counted
+    wait_screen(win, "done", timeout=15)
+    assert rig.cards.cards["ic"].dump()["amount"] == 4998
+    assert rig.journal.raw("SELECT denom_fen, state FROM cash_notes ORDER BY id") == [(5000, "stacked")]
+    assert any("面额不明的纸币卡在机内" in line for line in rig.printer_sim.lines())
+    assert rig.cash_sim.clear_jam() == [2000]
+
+
+def test_only_note_jammed_in_the_transport_then_start_again(kiosk) -> None:  # type: ignore[no-untyped-def]
+    win, rig = kiosk.win, kiosk.rig
+    win.set_lang("en")
+    buy_until_screen(kiosk, "ic", "amount", 0)
+    press(win, "pay_cash")
+    wait_screen(win, "cash")
+    wait_until(lambda: win.session._cash_polling)
+    rig.cash_sim.jam("transport")
+    assert rig.cash_sim.insert_note(5000) == "jammed"
+    wait_screen(win, "error", timeout=15)
+    txn = win.session.txn
+    e = error_parts(win)
+    assert e["money"] == "None of your money was counted."  # not "no money was taken": a note is inside
+    assert f"transaction number {txn}" in e["what"] and "does not know its value" in e["what"]
+    assert "slip" in e["next"] and "if it can" in e["next"]  # no promise the printer may not keep
+    press(win, "error_action")  # start again: the purchase is cancelled with a jam slip
+    wait_until(lambda: "卡钞凭证 JAMMED NOTE" in "".join(rig.printer_sim.lines()), timeout=15)
+    assert rig.journal.raw(f"SELECT count(*) FROM journal WHERE txn_id = '{txn}'"
+                           " AND kind = 'purchase.cancel'") == [(1,)]
+    text = "".join(rig.printer_sim.lines())
+    assert "卡钞凭证 JAMMED NOTE" in text and "面额不明" in text and txn in text
+    assert rig.cards.cards["ic"].dump()["writes"] == []  # no gas: nothing was counted
+
+
 def test_offline_cap(kiosk) -> None:  # type: ignore[no-untyped-def]
     win, rig = kiosk.win, kiosk.rig
     rig.online = False

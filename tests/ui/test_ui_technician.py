@@ -185,6 +185,41 @@ def test_cash_box_collection_and_settlement(kiosk) -> None:  # type: ignore[no-u
     assert tech.box["since_seq"] == rig.journal.raw("SELECT max(seq) FROM journal WHERE kind = 'cash.collection'")[0][0]
 
 
+def test_a_note_stuck_in_the_transport_is_an_alert_of_unknown_value(kiosk) -> None:  # type: ignore[no-untyped-def]
+    """ccTalk 16 before escrow: the technician's alert names the purchase and says the note's
+    value is unknown (never "0.00 yuan"); the day's settlement is not balanced."""
+    win, rig = kiosk.win, kiosk.rig
+    win.set_lang("en")
+    buy_until_screen(kiosk, "ic", "amount", 0)
+    press(win, "pay_cash")
+    wait_screen(win, "cash")
+    wait_until(lambda: win.session._cash_polling, what="cash polling")
+    rig.cash_sim.jam("transport")
+    assert rig.cash_sim.insert_note(5000) == "jammed"
+    wait_screen(win, "error", timeout=15)
+    txn = str(win.session.txn)
+    press(win, "error_second")  # call staff ...
+    wait_screen(win, "staff")
+    press(win, "staff_back")
+    wait_until(lambda: win.current.name != "staff", what="back from the staff screen")
+    win.go_home_pressed()
+    wait_screen(win, "attract")
+    open_service(win)
+    alert = win.findChild(QLabel, "tech_alert")
+    wait_until(lambda: alert.isVisible() and "CASH-NOTE-JAMMED" in alert.text(), what="jam alert shown")
+    assert "一张面额不明的纸币卡在通道内" in alert.text() and txn in alert.text()  # (home: Chinese again)
+    assert "元" not in alert.text()
+    win.set_lang("en")
+    wait_until(lambda: "a note of unknown value stuck in the transport" in alert.text(), what="in English")
+    assert txn in alert.text() and "yuan" not in alert.text()
+    tech = win.screens["technician"]
+    press(win, "tech_tab_cash")
+    press(win, "tech_settlement")
+    wait_until(lambda: tech.settled is not None, what="settlement")
+    assert tech.settled["jammed_unknown_notes"] == 1 and not tech.settled["balanced"]
+    assert "NOT balanced" in body(win)
+
+
 def test_collection_confirmed_by_the_technician_when_the_acceptor_cannot_tell(kiosk) -> None:  # type: ignore[no-untyped-def]
     win, rig = kiosk.win, kiosk.rig
     cash_purchase(kiosk)

@@ -52,8 +52,10 @@ def finding_text(f: Finding) -> str:
         "CARD-NONE": lambda: tr("residents cannot buy gas: take the kiosk out of service"),
         "CARD-TAC": lambda: tr("load %1: the money is on the card, but its TAC does not verify (the server"
                                " alerts too): have the card checked at the counter").replace("%1", a[0]),
-        "CASH-NOTE-JAMMED": lambda: tr("%1 yuan, purchase %2, at %3: clear the jam, keep the note, settle it"
-                                       " with the resident").replace("%1", yuan(int(a[0])))
+        "CASH-NOTE-JAMMED": lambda: (tr("%1 yuan, purchase %2, at %3: clear the jam, keep the note, settle it"
+                                        " with the resident").replace("%1", yuan(int(a[0]))) if a[0] else
+                                     tr("a note of unknown value stuck in the transport, purchase %2, at %3:"
+                                        " clear the jam, see what the note is, settle it with the resident"))
         .replace("%2", a[1]).replace("%3", a[2][:19]),
     }.get(f.code)
     text = detail() if detail is not None and (a or f.code not in ("SYNC-LAG", "CASH-NOTE-JAMMED", "CARD-TAC")) else f.text

@@ -114,6 +114,18 @@ class Browser:
         self._wait_event("Page.loadEventFired")
         return self.dom()
 
+    def click(self, js_selecting_a_button: str, **fields: str | bool) -> str:
+        """Fill the fields of the button's form (True / False ticks or clears a checkbox),
+        click the button as a person would (its name and value go with the form), wait for
+        the next page."""
+        self._events.clear()
+        sets = "".join(
+            f"f.elements[{json.dumps(k)}].checked = {json.dumps(v)};" if isinstance(v, bool)
+            else f"f.elements[{json.dumps(k)}].value = {json.dumps(v)};" for k, v in fields.items())
+        self.eval(f"(() => {{ const b = {js_selecting_a_button}; const f = b.form; {sets} b.click(); }})()")
+        self._wait_event("Page.loadEventFired")
+        return self.dom()
+
     def close(self) -> None:
         try:
             self._send("Browser.close")

@@ -187,6 +187,7 @@ def test_a_held_credit_is_loadable_nowhere_until_the_journal_explains_the_gap(li
     k["A"].upload(upto_kind="purchase.card_done")  # the load itself explains the gap
     done = k["C"].download(cid)
     assert done.status is PendingCreditStatus.APPLIED and done.applied_by_kiosk == k["A"].client.kiosk_id
+    assert alerts[0].id not in [a.id for a in service.alerts(live.sf)]  # explained: resolved
     k["A"].upload()
     assert k["C"].download(cid).version == done.version  # the applied row changes nothing more
     assert card.loads.count(cid) == 1
@@ -198,9 +199,12 @@ def test_a_held_credit_opens_again_when_the_gap_was_a_cash_purchase(live: LiveSe
     k["B"].load(card, None)  # B, online: 6 -> 7
     k["B"].upload()
     assert k["C"].download(cid).status is PendingCreditStatus.HELD
+    held = [a.id for a in service.alerts(live.sf) if a.kind == "credit_held" and f"credit {cid} " in a.detail]
+    assert len(held) == 1
     k["A"].upload()
     reopened = k["C"].download(cid)
     assert (reopened.status, reopened.card_counter) == (PendingCreditStatus.OPEN, 7)
+    assert held[0] not in [a.id for a in service.alerts(live.sf)]  # the journals explained it: resolved
     assert offline_refusal(reopened, card.snapshot(), live.state.signer.public_key_hex) is None
 
 

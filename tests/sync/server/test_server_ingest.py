@@ -211,3 +211,52 @@ def test_money_held_for_manual_review_raises_an_alert(live: LiveServer, tmp_path
     finally:
         http.close()
         journal.close()
+
+
+def test_jammed_notes_raise_alerts_that_say_what_is_known(live: LiveServer, tmp_path: Path) -> None:
+    """The kiosk's own core: one note jams while stacking (its value known), another sticks in
+    the transport before escrow (value unknown). Each row reaches the server, parses as its
+    model and raises cash_note_jammed; the one of unknown value says so, with no amount."""
+    import pytest
+
+    from kiosk.errors import NoteJammed
+    from kiosk.fakes import FakeAcceptor, FakeCard, FakePrinter, FixedClock
+    from kiosk.outbox import drain
+    from kiosk.ports import PaymentMethod
+    from kiosk.pricing import parse_tariff
+    from kiosk.purchase.service import KioskContext, PurchaseService
+    from sync.client import HttpServer
+    from sync.server.db import JournalRow as ServerRow
+    from tests.kiosk.world import TARIFF
+
+    k = live.new_kiosk()
+    k.close()
+    journal = open_journal(tmp_path / "journal.db", k.kiosk_id)
+    http = HttpServer(live.base_url, k.kiosk_id, k.key, server_key=live.state.signer.public_key_hex)
+    try:
+        svc = PurchaseService(KioskContext(
+            kiosk_id=k.kiosk_id, terminal_no=2, journal=journal, clock=FixedClock(),
+            printer=FakePrinter(), tariffs=[parse_tariff(TARIFF)], is_online=lambda: True))
+        card = FakeCard(tmp_path / "card.json", tech="ic")
+        txns = []
+        for n, jam in enumerate(({"jam_next": True}, {"jam_intake": 0})):
+            acceptor = FakeAcceptor(tmp_path / f"acceptor{n}.json", (2000,))
+            acceptor.set(**jam)
+            txn = svc.begin(svc.check_card(card.read()), "amount", 2000, PaymentMethod.CASH)
+            with pytest.raises(NoteJammed):
+                svc.take_note(txn, acceptor)
+            svc.finish_payment(txn)  # nothing counted: cancelled, the jam slip printed
+            txns.append(txn)
+        drain(journal, http, svc.ctx.clock)
+        with live.sf() as s:
+            kinds = [r.kind for r in s.scalars(select(ServerRow).where(ServerRow.kiosk_id == k.kiosk_id))]
+        assert "cash.note_jammed" in kinds and "cash.note_jammed_unknown" in kinds
+        alerts = sorted(service.alerts(live.sf, kiosk_id=k.kiosk_id), key=lambda a: a.id)
+        assert [a.kind for a in alerts] == ["cash_note_jammed", "cash_note_jammed"]
+        known, unknown = alerts
+        assert txns[0] in known.detail and "a 20.00 yuan note jammed" in known.detail
+        assert txns[1] in unknown.detail and "a note of unknown value stuck in the transport" in unknown.detail
+        assert "yuan" not in unknown.detail and "bad_body" not in [a.kind for a in alerts]
+    finally:
+        http.close()
+        journal.close()
