@@ -123,6 +123,8 @@ def run_app(argv: list[str]) -> int:
     parser.add_argument("--cards", choices=("fakes", "emulator"), default="fakes",
                         help="demo cards: file-backed fakes, or the vpcd card emulator through pcscd "
                              "(a new data directory VAR/cards-run-TIME each start)")
+    parser.add_argument("--control-port", type=int, default=None,
+                        help="the card emulator's control port (default 35990; 0: any free port)")
     parser.add_argument("--voice", default="speechd",
                         help="QtTextToSpeech engine of the demo (speechd; mock: silent)")
     parser.add_argument("--screenshot", help="write a PNG of the first screen, then quit")
@@ -145,7 +147,8 @@ def run_app(argv: list[str]) -> int:
         # the emulator keeps its cards in memory and issues them afresh: a journal of its own
         var = var / time.strftime("cards-run-%Y%m%d-%H%M%S")
     try:
-        rig, ks, win = build_demo(var, engine=args.voice, cards=args.cards)
+        emu_args = {} if args.control_port is None else {"control_port": args.control_port}
+        rig, ks, win = build_demo(var, engine=args.voice, cards=args.cards, **emu_args)
     except (RuntimeError, OSError) as exc:  # PcscdMissing, TimeoutError (vpcd taken), ConnectionError
         if args.cards != "emulator":
             raise

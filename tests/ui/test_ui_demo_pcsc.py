@@ -243,8 +243,10 @@ def test_main_demo_cards_emulator_starts_and_stops(tmp_path: Path) -> None:
     harness.release_shared()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     shot = tmp_path / "screen.png"
+    # --control-port 0: 35990 lies in Linux's ephemeral port range, and a test run's own
+    # outgoing connections (the server, PostgreSQL) may hold it at that moment
     r = subprocess.run([sys.executable, "main.py", "--demo", "--cards", "emulator", "--var", str(tmp_path / "var"),
-                        "--voice", "mock", "--screenshot", str(shot)], cwd=ROOT, env=env, capture_output=True, text=True,
+                        "--control-port", "0", "--voice", "mock", "--screenshot", str(shot)], cwd=ROOT, env=env, capture_output=True, text=True,
                        timeout=120, check=False)
     assert r.returncode == 0, r.stderr[-3000:]
     assert shot.stat().st_size > 0

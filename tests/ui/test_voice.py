@@ -63,8 +63,11 @@ def own_speechd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     exe = shutil.which("speech-dispatcher")
     assert exe, "speech-dispatcher missing: bash packaging/install-system-deps.sh"
     sock = tmp_path / "speechd.sock"
+    # its own pid file too: a second speech-dispatcher refuses to start on the default one
+    # while another (e.g. a demo's) runs
     subprocess.run([exe, "-d", "--communication-method", "unix_socket", "--socket-path", str(sock),
-                    "-t", "120"], check=True, timeout=30, capture_output=True)
+                    "-P", str(tmp_path / "speechd.pid"), "-t", "120"], check=True, timeout=30,
+                   capture_output=True)
     monkeypatch.setenv("SPEECHD_ADDRESS", f"unix_socket:{sock}")
     yield sock
     subprocess.run(["pkill", "-9", "-f", f"socket-path {sock}"], check=False)
