@@ -365,48 +365,47 @@ class PurchaseSession:
         self._run("core", lambda: self.svc.pay_electronic(txn, pay), done, err)
 
     # --- 4. write, 5. receipt ----------------------------------------------------------------------
+    def _run_busy(self, worker: str, why: str, fn: Callable[[], Any], ok: Ok, err: Err) -> None:
+        """A step no timeout may interrupt (`busy()` says `why` until it answered)."""
+        self.busy_reason = why
+
+        def done(r: Any) -> None:
+            self.busy_reason = None
+            ok(r)
+
+        def failed(exc: Exception) -> None:
+            self.busy_reason = None
+            err(exc)
+
+        self._run(worker, fn, done, failed)
+
+    def _set_state(self, ok: Callable[[S], None]) -> Callable[[S], None]:
+        def done(state: S) -> None:
+            self.state = state
+            ok(state)
+
+        return done
+
     def write(self, ok: Callable[[S], None], err: Err) -> None:
         assert self.txn is not None
         txn, card = self.txn, self.card
-        self.busy_reason = "writing"
 
         def job() -> S:
             if card is None:
                 raise CardAbsent("no card session")
             return self.svc.write_card(txn, card)
 
-        def done(state: S) -> None:
-            self.busy_reason = None
-            self.state = state
-            ok(state)
-
-        def failed(exc: Exception) -> None:
-            self.busy_reason = None
-            err(exc)
-
-        self._run("card", job, done, failed)
+        self._run_busy("card", "writing", job, self._set_state(ok), err)
 
     def fail_without_credit(self, ok: Callable[[S], None], err: Err) -> None:
         assert self.txn is not None
-        txn = self.txn
-        pay = self.payment()
-        self.busy_reason = "printing"
-
-        def done(state: S) -> None:
-            self.busy_reason = None
-            self.state = state
-            ok(state)
-
-        def failed(exc: Exception) -> None:
-            self.busy_reason = None
-            err(exc)
-
-        self._run("printer", lambda: self.svc.fail_without_credit(txn, pay), done, failed)
+        txn, pay = self.txn, self.payment()
+        self._run_busy("printer", "printing", lambda: self.svc.fail_without_credit(txn, pay),
+                       self._set_state(ok), err)
 
     def print_receipt(self, ok: Callable[[dict[str, Any]], None], err: Err) -> None:
         assert self.txn is not None
         txn = self.txn
-        self.busy_reason = "printing"
 
         def job() -> dict[str, Any]:
             state = self.svc.print_receipt(txn)
@@ -416,32 +415,17 @@ class PurchaseSession:
             return summary
 
         def done(summary: dict[str, Any]) -> None:
-            self.busy_reason = None
             self.summary = summary
             ok(summary)
 
-        def failed(exc: Exception) -> None:
-            self.busy_reason = None
-            err(exc)
-
-        self._run("printer", job, done, failed)
+        self._run_busy("printer", "printing", job, done, err)
 
     def print_again(self, ok: Callable[[bool], None], err: Err) -> None:
         """The resident asks for the paper receipt that did not come out (the printer has
         paper again): printed from the same journal row, marked as a late print."""
         assert self.txn is not None
         txn = self.txn
-        self.busy_reason = "printing"
-
-        def done(printed: bool) -> None:
-            self.busy_reason = None
-            ok(printed)
-
-        def failed(exc: Exception) -> None:
-            self.busy_reason = None
-            err(exc)
-
-        self._run("printer", lambda: self.svc.reprint(txn), done, failed)
+        self._run_busy("printer", "printing", lambda: self.svc.reprint(txn), ok, err)
 
     def rate(self, level: int) -> None:
         txn = self.txn
