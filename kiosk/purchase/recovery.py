@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from ..card import CreditOutcome
 from ..cashbox import jammed_notes
 from ..crashpoints import crash_point, planted
-from ..errors import CardError, OutOfService, PaymentUnsettled, TacUnverifiable
+from ..errors import CardError, NoteJammed, OutOfService, PaymentUnsettled, TacUnverifiable
 from ..ports import CardSession, CashAcceptor, ElectronicPayment, PaymentMethod
 from .ledger import credit_from_json
 from .service import PurchaseService
@@ -26,6 +26,7 @@ class RecoveryReport:
     notes_stacked: int = 0
     notes_returned: int = 0
     notes_jammed: int = 0
+    acceptor_jammed: bool = False  # a jam the acceptor reported during recovery
     advanced: dict[str, str] = field(default_factory=dict)  # txn -> final state
 
     @property
@@ -100,7 +101,16 @@ class Recovery:
         next resident's purchase take it."""
         if self.acceptor is None:
             return
-        denom = self.acceptor.escrow()
+        try:
+            denom = self.acceptor.escrow()
+        except NoteJammed as exc:
+            # a note stuck in the transport, reported now (it went in while the kiosk was down,
+            # or its report was not journalled before the kill): no value, nothing to give
+            # back; the open cash purchase it belongs to gets its row below (_unrecorded_jam),
+            # and the acceptor stays jammed (the technician's finding) until staff clear it
+            logger.warning("the bill acceptor reports a jammed note at start-up: %s", exc)
+            report.acceptor_jammed = True
+            return
         if denom is not None:
             logger.warning("returning a %d fen note found in escrow at start-up", denom)
             self.acceptor.return_escrow()
