@@ -74,6 +74,7 @@ class CashSimulator:
         # volatile state, reset by power_cycle
         self.event_counter = 0
         self.events: deque[tuple[int, int]] = deque(maxlen=5)
+        self.event_reads = 0  # how often the host read the event buffer (tests wait on it)
         self.master_enabled = False
         self.inhibit_mask = 0
         self.mode = 0
@@ -183,6 +184,7 @@ class CashSimulator:
         if header in IDENTITY and not data:
             return IDENTITY[header]
         if header == ct.H_READ_BUFFERED_BILL_EVENTS:
+            self.event_reads += 1
             pairs = list(self.events) + [(0, 0)] * (5 - len(self.events))
             return bytes([self.event_counter] + [x for p in pairs for x in p])
         if header == ct.H_ROUTE_BILL and len(data) == 1:

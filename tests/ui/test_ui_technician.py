@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from kiosk.technician import TechnicianGate, hash_pin
 from tests.ui.conftest import boot
@@ -32,6 +32,13 @@ def open_service(win) -> None:  # type: ignore[no-untyped-def]
     wait_screen(win, "tech_pin")
     type_pin(win, DEMO_TECH_PIN)
     wait_screen(win, "technician")
+
+
+def seen_by_the_kiosk(rig, reads: int = 2) -> None:  # type: ignore[no-untyped-def]
+    """Wait (Qt events running) until the kiosk has read the acceptor's event buffer ``reads``
+    more times: what the acceptor did before this call has then been seen."""
+    target = rig.cash_sim.event_reads + reads
+    wait_until(lambda: rig.cash_sim.event_reads >= target, what=f"{reads} more event reads")
 
 
 def body(win) -> str:  # type: ignore[no-untyped-def]
@@ -153,15 +160,15 @@ def test_cash_box_collection_and_settlement(kiosk) -> None:  # type: ignore[no-u
     rig.printer_sim.clear()
     win.set_lang("en")
     press(win, "tech_collect")  # the first touch only asks to confirm
-    QTest.qWait(300)
-    assert tech.box["total_fen"] == 5000
+    assert "Touch again" in win.current.findChild(QPushButton, "tech_collect").text()
+    assert tech.confirm_collect and tech.box["total_fen"] == 5000
     press(win, "tech_collect")
     # the acceptor reports its cassette: nothing is recorded until it went out and came back
     wait_until(lambda: "Take the cassette out" in text(win, "tech_message"), what="asked to take it out")
-    QTest.qWait(700)
+    seen_by_the_kiosk(rig)
     assert rows(rig, "cash.collection") == [] and tech.box["total_fen"] == 5000
     rig.cash_sim.replace_cassette()  # put back before it was out: not this collection's
-    QTest.qWait(700)
+    seen_by_the_kiosk(rig)
     assert rows(rig, "cash.collection") == []
     rig.cash_sim.remove_cassette()
     wait_until(lambda: "The cassette is out" in text(win, "tech_message"), what="seen out")
