@@ -47,6 +47,8 @@ class ControlWindow(QWidget):
         add("jam", "note jams", lambda: rig.cash_sim.jam("stacker"), 1)
         add("clear_jam", "clear jam", rig.cash_sim.clear_jam, 2)
         r += 1
+        add("jam_transport", "next note sticks before escrow", lambda: rig.cash_sim.jam("transport"), 0)
+        r += 1
         for i, yuan in enumerate(NOTES_YUAN):
             add(f"note_{yuan}", f"insert {yuan} yuan", lambda f=yuan * 100: self._note(f), i % 3)
             if i % 3 == 2:
@@ -67,6 +69,9 @@ class ControlWindow(QWidget):
         grid.addWidget(self.state, r, 0, 1, 3)
         if hasattr(rig.cards, "notify"):  # the emulator answers on a thread of its own
             rig.cards.notify = lambda: on_gui(self.refresh)
+            self._link = QTimer(self, interval=1000)  # a torn card left the reader on its own
+            self._link.timeout.connect(self._check_link)
+            self._link.start()
         self.refresh()
 
     def _note(self, fen: int) -> None:
@@ -88,6 +93,11 @@ class ControlWindow(QWidget):
             QTimer.singleShot(600, lambda: (self.rig.cards.insert(name), self.refresh()))
             return
         self.rig.cards.insert(name)
+
+    def _check_link(self) -> None:
+        cards = self.rig.cards
+        if cards.inserted is not None and cards.idle():
+            cards.check_link()
 
     def _toggle_net(self) -> None:
         self.rig.online = not self.rig.online

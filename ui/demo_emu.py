@@ -139,6 +139,16 @@ class EmulatorCards:
         if tech is not None:
             self._submit("tear the next write", lambda: self.control.tear(match=WRITE_APDU[tech], mode="after"))
 
+    def check_link(self) -> None:
+        """A card torn off the link by the emulator (tear_next_write) is out of the reader:
+        say so (queued behind any insertion, so a card going in is never reported out)."""
+        def job() -> None:
+            if self.inserted is not None and not self.control.dump()["card_link"]:
+                logger.info("card emulator: %s is off the link (torn)", self.inserted)
+                self.inserted = None
+
+        self._submit("check the card link", job)
+
     def idle(self) -> bool:
         return self.worker.pending == 0
 

@@ -230,6 +230,8 @@ def test_the_card_pulled_mid_write_then_put_back(card_demo: CardDemo) -> None:
     assert "K002" in text(win, "error_code")
     assert rig.journal.raw("SELECT state FROM purchases") == [(S.MANUAL_REVIEW.value,)]
     assert d.dump("cpu")["loads_applied"] == 1  # the card took the load before the link dropped
+    # the control window sees the torn card out of the reader
+    wait_until(lambda: rig.cards.inserted is None and "card: -" in d.control.state.text(), what="torn card shown out")
     click(d, "insert_cpu")  # the same card again: the card's ATC and TAC settle the row
     wait_screen(win, "done", timeout=30)
     assert rig.journal.raw("SELECT state FROM purchases")[0][0] in (S.OUTBOX.value, S.RECEIPT_DONE.value)

@@ -341,3 +341,5 @@ def test_the_control_window_card_buttons_on_the_demo_fakes(kiosk, qtbot) -> None
     assert not rig.cards.cards["cpu"].dump()["present"] and rig.cards.cards["ic"].dump()["present"]
     click("pull")
     assert rig.cards.inserted is None and "card: -" in control.state.text()
+    click("jam_transport")  # the next note inserted sticks before escrow (value unknown)
+    assert rig.cash_sim._armed_jam == "transport"
