@@ -31,6 +31,16 @@ TEAR_MODES = (TEAR_BEFORE, TEAR_AFTER, TEAR_PREFIX)
 _LAST_REMOVED: dict[tuple[str, int], float] = {}
 
 
+def _command_of(pid: str) -> str:
+    """': <command line>' of a running process, for the message naming the lock's holder."""
+    try:
+        with open(f"/proc/{int(pid)}/cmdline", "rb") as f:
+            cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except (OSError, ValueError):
+        return ""
+    return f": {cmd[:200]}" if cmd else ""
+
+
 class VpcdLock:
     """Cross-process lock on one vpcd reader: vpcd serves a single emulator per slot, so
     two emulators (two test runs) must take turns instead of stealing each other's slots."""
@@ -48,12 +58,14 @@ class VpcdLock:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+                    pid, _, test = os.pread(fd, 512, 0).decode(errors="replace").strip().partition("\n")
                     os.close(fd)
-                    raise TimeoutError(f"vpcd is in use by another emulator (pid {holder or '?'})") from None
+                    raise TimeoutError(f"vpcd is in use by another emulator (pid {pid or '?'}{_command_of(pid)}"
+                                       f"{', test ' + test if test else ''})") from None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        # the holder's pid, and under pytest its test: the message of whoever waits names it
+        os.pwrite(fd, f"{os.getpid()}\n{os.environ.get('PYTEST_CURRENT_TEST', '')}\n".encode(), 0)
         self._fd = fd
 
     def release(self) -> None:

@@ -250,7 +250,7 @@ def test_main_demo_cards_emulator_starts_and_stops(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "main.py", "--demo", "--cards", "emulator", "--var", str(tmp_path / "var"),
                         "--control-port", "0", "--voice", "mock", "--screenshot", str(shot)], cwd=ROOT, env=env, capture_output=True, text=True,
                        timeout=120, check=False)
-    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.returncode == 0, f"(this test runs in pid {os.getpid()})\n{r.stderr[-3000:]}"
     assert shot.stat().st_size > 0
     assert "demo cards ['alarm', 'blocked', 'cpu', 'ic', 'meter_not_loaded', 'unknown'] issued" in r.stderr
     [run] = list((tmp_path / "var").iterdir())
