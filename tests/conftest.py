@@ -3,6 +3,7 @@ under pytest-xdist they all run on one worker (the `pcsc` group); the rest sprea
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,6 +46,20 @@ def _grouped(request: pytest.FixtureRequest) -> None:
         pytest.fail("pytest-xdist did not keep this card test in its group (the card tests would share the "
                     "virtual reader across workers): this pytest and pytest-xdist do not work together, "
                     "see pytest-xdist issue #1386 (pyproject.toml pins both)")
+
+
+@pytest.fixture(autouse=True)
+def _english_after() -> Iterator[None]:
+    """A test that switched the UI to Chinese leaves no translator installed behind it: the
+    next test on the worker (UI or not) finds the source language, English."""
+    yield
+    i18n = sys.modules.get("ui.i18n")
+    if i18n is not None and i18n._installed:
+        from PySide6.QtCore import QCoreApplication
+
+        app = QCoreApplication.instance()
+        while app is not None and i18n._installed:
+            app.removeTranslator(i18n._installed.pop())
 
 
 @pytest.fixture
