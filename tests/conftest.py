@@ -28,7 +28,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 UNGROUPED = pytest.StashKey[bool]()
 
 
-@pytest.hookimpl(trylast=True)  # after pytest-xdist's hook
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Under `--dist loadgroup` pytest-xdist carries the group in the node id ("...@pcsc").
     pytest 9.2 ignores the id it writes (pytest-xdist issue #1386), and the card tests then
@@ -54,12 +53,8 @@ def _english_after() -> Iterator[None]:
     next test on the worker (UI or not) finds the source language, English."""
     yield
     i18n = sys.modules.get("ui.i18n")
-    if i18n is not None and i18n._installed:
-        from PySide6.QtCore import QCoreApplication
-
-        app = QCoreApplication.instance()
-        while app is not None and i18n._installed:
-            app.removeTranslator(i18n._installed.pop())
+    if i18n is not None and i18n._installed:  # installed, so the application exists
+        i18n.Languages().set("en")
 
 
 @pytest.fixture
