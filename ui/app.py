@@ -152,8 +152,10 @@ def run_app(argv: list[str]) -> int:
     except (RuntimeError, OSError) as exc:  # PcscdMissing, TimeoutError (vpcd taken), ConnectionError
         if args.cards != "emulator":
             raise
-        print(f"main.py: the card emulator cannot start: {exc}\n"
-              "  it needs pcscd with the vpcd virtual reader: `make demo-cards` starts both", file=sys.stderr)
+        hint = ("stop that emulator (or let that test run finish), then start the demo again"
+                if isinstance(exc, TimeoutError) else
+                "it needs pcscd with the vpcd virtual reader: `make demo-cards` starts both")
+        print(f"main.py: the card emulator cannot start: {exc}\n  {hint}", file=sys.stderr)
         return 2
     win.show()
     control = ControlWindow(rig)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 from devices.card.ic_layout import current_slot, decode_record
 from devices.sim import harness
+from devices.sim.vpcd import VpcdLock
 from kiosk.purchase.states import S
 from tests.ui.uikit import press, text, wait_screen, wait_until
 from ui.app import build_demo, setup_app
@@ -258,6 +259,25 @@ def test_main_demo_cards_emulator_starts_and_stops(tmp_path: Path) -> None:
     emu, _readers = harness.shared()  # the reader is free again
     harness.release_shared()
     assert emu is not None
+
+
+def test_main_demo_cards_emulator_names_who_holds_the_reader(tmp_path: Path) -> None:
+    """Another emulator on the virtual reader: the demo says who holds it and what to do,
+    exits 2, no traceback, and starts nothing."""
+    harness.release_shared()
+    lock = VpcdLock()
+    lock.acquire(harness.LOCK_WAIT_S)
+    try:
+        r = subprocess.run([sys.executable, "main.py", "--demo", "--cards", "emulator", "--var", str(tmp_path / "var"),
+                            "--control-port", "0", "--voice", "mock", "--screenshot", str(tmp_path / "s.png")],
+                           cwd=ROOT, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True,
+                           text=True, timeout=120, check=False)
+    finally:
+        lock.release()
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-3000:]
+    assert f"vpcd is in use by another emulator (pid {os.getpid()}: " in r.stderr
+    assert "stop that emulator" in r.stderr and "make demo-cards" not in r.stderr
+    assert not (tmp_path / "s.png").exists()
 
 
 def open_technician(d: CardDemo) -> str:
