@@ -25,23 +25,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group("pcsc"))
 
 
-UNGROUPED = pytest.StashKey[bool]()
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
+@pytest.fixture(autouse=True)
+def _grouped(request: pytest.FixtureRequest) -> None:
     """Under `--dist loadgroup` pytest-xdist carries the group in the node id ("...@pcsc").
     pytest 9.2 ignores the id it writes (pytest-xdist issue #1386), and the card tests then
     run on both workers at once, each waiting for the other's emulator to let go of the
-    virtual reader. Each such test then fails with the reason (`_grouped` below)."""
-    if getattr(session.config.option, "loadgroup", False):  # set by pytest-xdist
-        for item in session.items:
-            if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
-                item.stash[UNGROUPED] = True
-
-
-@pytest.fixture(autouse=True)
-def _grouped(request: pytest.FixtureRequest) -> None:
-    if request.node.stash.get(UNGROUPED, False):
+    virtual reader: each such test fails with the reason."""
+    node = request.node
+    if getattr(request.config.option, "loadgroup", False) and node.get_closest_marker("xdist_group") \
+            and "@" not in node.nodeid:
         pytest.fail("pytest-xdist did not keep this card test in its group (the card tests would share the "
                     "virtual reader across workers): this pytest and pytest-xdist do not work together, "
                     "see pytest-xdist issue #1386 (pyproject.toml pins both)")

@@ -240,17 +240,22 @@ def test_the_card_pulled_mid_write_then_put_back(card_demo: CardDemo) -> None:
     assert cpu["balance"] == 3500 + 5000 and cpu["loads_applied"] == 1  # loaded once
 
 
+def run_demo_cards(tmp_path: Path, shot: Path) -> subprocess.CompletedProcess[str]:
+    """`main.py --demo --cards emulator`, offscreen and silent; it quits after its screenshot.
+    --control-port 0: 35990 lies in Linux's ephemeral port range, and a test run's own
+    outgoing connections (the server, PostgreSQL) may hold it at that moment."""
+    return subprocess.run([sys.executable, "main.py", "--demo", "--cards", "emulator", "--var", str(tmp_path / "var"),
+                           "--control-port", "0", "--voice", "mock", "--screenshot", str(shot)],
+                          cwd=ROOT, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
 def test_main_demo_cards_emulator_starts_and_stops(tmp_path: Path) -> None:
     """The command of the README, offscreen with a screenshot (it quits after 1.5 s), gives
     the virtual reader back when it ends."""
     harness.release_shared()
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     shot = tmp_path / "screen.png"
-    # --control-port 0: 35990 lies in Linux's ephemeral port range, and a test run's own
-    # outgoing connections (the server, PostgreSQL) may hold it at that moment
-    r = subprocess.run([sys.executable, "main.py", "--demo", "--cards", "emulator", "--var", str(tmp_path / "var"),
-                        "--control-port", "0", "--voice", "mock", "--screenshot", str(shot)], cwd=ROOT, env=env, capture_output=True, text=True,
-                       timeout=120, check=False)
+    r = run_demo_cards(tmp_path, shot)
     assert r.returncode == 0, f"(this test runs in pid {os.getpid()})\n{r.stderr[-3000:]}"
     assert shot.stat().st_size > 0
     assert "demo cards ['alarm', 'blocked', 'cpu', 'ic', 'meter_not_loaded', 'unknown'] issued" in r.stderr
@@ -268,10 +273,7 @@ def test_main_demo_cards_emulator_names_who_holds_the_reader(tmp_path: Path) -> 
     lock = VpcdLock()
     lock.acquire(harness.LOCK_WAIT_S)
     try:
-        r = subprocess.run([sys.executable, "main.py", "--demo", "--cards", "emulator", "--var", str(tmp_path / "var"),
-                            "--control-port", "0", "--voice", "mock", "--screenshot", str(tmp_path / "s.png")],
-                           cwd=ROOT, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True,
-                           text=True, timeout=120, check=False)
+        r = run_demo_cards(tmp_path, tmp_path / "s.png")
     finally:
         lock.release()
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-3000:]
